@@ -1,0 +1,291 @@
+//! What the user typed, as clap types. No I/O and no interpretation here:
+//! dates and amounts stay text until a command reads them with *today* and
+//! the currency in hand. The doc comments are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// dun gets your unpaid invoices paid: it keeps clients, invoices, payments
+/// and every contact in one local file, and tells you each morning what to
+/// send, whom to phone and which letter to write.
+#[derive(Debug, Parser)]
+#[command(name = "dun", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The database file [default: ~/.local/share/dun/dun.db]
+    #[arg(long, env = "DUN_DB", global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// The config file [default: ~/.config/dun/config.toml]
+    #[arg(long, env = "DUN_CONFIG", global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// The date every rule is computed for: YYYY-MM-DD [default: the system date]
+    #[arg(long, env = "DUN_TODAY", global = true, value_name = "DATE")]
+    pub today: Option<String>,
+    /// Output format for lists and records
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// When to use colour (NO_COLOR turns it off too)
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+    /// Print nothing but errors
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Say more about what is happening (on stderr)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a commented config file with the default ladder and an SMTP section
+    Init {
+        /// Overwrite an existing config file
+        #[arg(long)]
+        force: bool,
+    },
+    /// Add, list, show, edit or remove clients
+    #[command(subcommand)]
+    Client(ClientCommand),
+    /// Add, list, show, edit or void invoices
+    #[command(subcommand)]
+    Invoice(InvoiceCommand),
+    /// Record a payment (no amount: the whole balance)
+    Pay {
+        /// The invoice number
+        number: String,
+        /// The amount paid, like 600 or 600.50 [default: the whole balance]
+        amount: Option<String>,
+        /// The day the money arrived: YYYY-MM-DD, today or yesterday [default: today]
+        #[arg(long, value_name = "DATE")]
+        on: Option<String>,
+        /// How it was paid, e.g. bank, card, cash
+        #[arg(long)]
+        method: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Record a contact: a call, letter, e-mail, visit, sms or note
+    Log(LogArgs),
+    /// Hold the ladder until the client's promised payment date
+    Promise {
+        number: String,
+        /// The date the client promised to pay by
+        #[arg(long, value_name = "DATE")]
+        until: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Hold the ladder while the client disputes the invoice
+    Dispute {
+        number: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// End a dispute: the ladder resumes
+    Resolve { number: String },
+    /// Pause the ladder for an invoice, until a date or until `dun resume`
+    Pause {
+        number: String,
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
+    },
+    /// End a pause: the ladder resumes
+    Resume { number: String },
+    /// Record a final settlement: AMOUNT received, the rest written down
+    Settle {
+        number: String,
+        /// The amount received in full and final settlement
+        amount: String,
+        /// The day the settlement money arrived [default: today]
+        #[arg(long, value_name = "DATE")]
+        on: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Write off what is left of an invoice: it leaves the ladder for good
+    WriteOff {
+        number: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Print shell completions for bash, zsh, fish, elvish or powershell
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Add a client; prints its handle
+    Add {
+        /// The client's name, as on your invoices
+        name: String,
+        /// A short unique name to type later [default: derived from the name]
+        #[arg(long)]
+        handle: Option<String>,
+        /// An e-mail address for reminders (repeat for several)
+        #[arg(long = "email", value_name = "E")]
+        emails: Vec<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        /// Language of messages: en, sv, tr, ru, ro [default: from config]
+        #[arg(long)]
+        lang: Option<String>,
+        /// An escalation contact, "Name <e-mail>" with an optional phone after it (repeatable)
+        #[arg(long = "contact", value_name = "\"NAME <E-MAIL>\"")]
+        contacts: Vec<String>,
+        /// The role of the escalation contact at the same position, e.g. CFO (repeatable)
+        #[arg(long = "role", value_name = "ROLE")]
+        roles: Vec<String>,
+        #[arg(long)]
+        notes: Option<String>,
+    },
+    /// List clients with their open balances
+    List,
+    /// The client's statement: details, invoices, balances and contact history
+    Show { handle: String },
+    /// Change a client's details
+    Edit {
+        handle: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Replace the e-mail addresses (repeat for several); clears a bounce
+        #[arg(long = "email", value_name = "E")]
+        emails: Vec<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        lang: Option<String>,
+        /// Add an escalation contact, "Name <e-mail>" (repeatable)
+        #[arg(long = "contact", value_name = "\"NAME <E-MAIL>\"")]
+        contacts: Vec<String>,
+        #[arg(long = "role", value_name = "ROLE")]
+        roles: Vec<String>,
+        /// Remove the escalation contact with this name
+        #[arg(long = "remove-contact", value_name = "NAME")]
+        remove_contacts: Vec<String>,
+        #[arg(long)]
+        notes: Option<String>,
+    },
+    /// Remove a client that has no invoices
+    Remove { handle: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InvoiceCommand {
+    /// Add an invoice
+    Add(InvoiceAdd),
+    /// List invoices
+    List {
+        /// Only this status: open, overdue, on-hold, paid, settled, written-off, void
+        #[arg(long)]
+        status: Option<String>,
+        /// Only this client's invoices
+        #[arg(long)]
+        client: Option<String>,
+    },
+    /// The invoice and its whole timeline
+    Show { number: String },
+    /// Change an invoice's details
+    Edit {
+        number: String,
+        #[arg(long)]
+        amount: Option<String>,
+        #[arg(long)]
+        currency: Option<String>,
+        #[arg(long, value_name = "DATE")]
+        issued: Option<String>,
+        #[arg(long, value_name = "DATE")]
+        due: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        #[arg(long, value_name = "URL")]
+        pay_link: Option<String>,
+    },
+    /// Cancel an invoice that was issued in error
+    Void {
+        number: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct InvoiceAdd {
+    /// Your invoice number, e.g. 2026-014
+    pub number: String,
+    /// The client's handle
+    #[arg(long)]
+    pub client: String,
+    /// The invoice total, like 1200.00
+    #[arg(long)]
+    pub amount: String,
+    /// ISO 4217 code [default: from config, else EUR]
+    #[arg(long)]
+    pub currency: Option<String>,
+    /// Issue date [default: today]
+    #[arg(long, value_name = "DATE")]
+    pub issued: Option<String>,
+    /// Due date
+    #[arg(long, value_name = "DATE", conflicts_with = "terms")]
+    pub due: Option<String>,
+    /// Payment terms in days after the issue date [default: from config, else 30]
+    #[arg(long, value_name = "DAYS")]
+    pub terms: Option<u32>,
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Where the client can pay
+    #[arg(long, value_name = "URL")]
+    pub pay_link: Option<String>,
+    /// The steps before this one were done elsewhere: it is the next one due
+    #[arg(long, value_name = "STEP")]
+    pub step: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// The invoice number
+    pub number: String,
+    /// email, call, letter, visit, sms or note
+    pub channel: String,
+    /// no-answer, voicemail, talked, promised, disputed, refused, replied or bounced
+    #[arg(long)]
+    pub outcome: Option<String>,
+    #[arg(long)]
+    pub note: Option<String>,
+    /// The client contacted you (a reply holds the ladder for min_gap_days)
+    #[arg(long)]
+    pub inbound: bool,
+    /// When it happened [default: today]
+    #[arg(long, value_name = "DATE")]
+    pub on: Option<String>,
+    /// The ladder step this contact does [default: the task of this channel due now]
+    #[arg(long, value_name = "STEP")]
+    pub step: Option<String>,
+    /// With --outcome promised: the promised payment date
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+}

@@ -1,0 +1,576 @@
+//! `dun client add | list | show | edit | remove`.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use anyhow::{Result, anyhow, bail};
+use serde::Serialize;
+
+use super::{human, non_empty, plain, require_client};
+use crate::cli::{ClientCommand, Format};
+use crate::context::Context;
+use crate::domain::status::status;
+use crate::domain::text::{
+    check_email, check_handle, check_language, check_line, check_note, check_phone, handle_from_name,
+};
+use crate::exit;
+use crate::report::Renderer;
+use crate::store::{self, EscalationContact, NewClient};
+
+pub fn run(ctx: &Context, cmd: ClientCommand) -> Result<u8> {
+    match cmd {
+        ClientCommand::Add {
+            name,
+            handle,
+            emails,
+            phone,
+            lang,
+            contacts,
+            roles,
+            notes,
+        } => add(ctx, &name, handle, &emails, phone, lang, &contacts, &roles, notes),
+        ClientCommand::List => list(ctx),
+        ClientCommand::Show { handle } => show(ctx, &handle),
+        ClientCommand::Edit {
+            handle,
+            name,
+            emails,
+            phone,
+            lang,
+            contacts,
+            roles,
+            remove_contacts,
+            notes,
+        } => edit(
+            ctx,
+            &handle,
+            Edits {
+                name,
+                emails,
+                phone,
+                lang,
+                contacts,
+                roles,
+                remove_contacts,
+                notes,
+            },
+        ),
+        ClientCommand::Remove { handle } => remove(ctx, &handle),
+    }
+}
+
+fn check_emails(emails: &[String]) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for e in emails {
+        let e = check_email(e).map_err(|m| anyhow!(m))?;
+        if !out.contains(&e) {
+            out.push(e);
+        }
+    }
+    Ok(out)
+}
+
+/// Parses `--contact "Name <e-mail> phone"` paired with `--role` by position.
+fn parse_contacts(contacts: &[String], roles: &[String]) -> Result<Vec<EscalationContact>> {
+    if roles.len() > contacts.len() {
+        bail!(
+            "--role \"{}\" has no --contact to go with; give --contact \"Name <e-mail>\" before it",
+            roles[contacts.len()]
+        );
+    }
+    contacts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let (name, email, phone) = match (text.find('<'), text.find('>')) {
+                (Some(l), Some(r)) if l < r => (
+                    text[..l].trim(),
+                    Some(check_email(&text[l + 1..r]).map_err(|m| anyhow!("--contact \"{text}\": {m}"))?),
+                    non_empty(Some(text[r + 1..].to_string())),
+                ),
+                (None, None) => (text.trim(), None, None),
+                _ => bail!(
+                    "--contact \"{text}\" is not valid; write it like \"Erik Berg <erik@acme.example>\""
+                ),
+            };
+            let name = check_line("contact name", name).map_err(|m| anyhow!("--contact \"{text}\": {m}"))?;
+            let phone = phone
+                .map(|p| check_phone(&p))
+                .transpose()
+                .map_err(|m| anyhow!("--contact \"{text}\": {m}"))?;
+            let role = roles
+                .get(i)
+                .map(|r| check_line("role", r))
+                .transpose()
+                .map_err(|m| anyhow!(m))?;
+            Ok(EscalationContact {
+                name,
+                role,
+                email,
+                phone,
+            })
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn add(
+    ctx: &Context,
+    name: &str,
+    handle: Option<String>,
+    emails: &[String],
+    phone: Option<String>,
+    lang: Option<String>,
+    contacts: &[String],
+    roles: &[String],
+    notes: Option<String>,
+) -> Result<u8> {
+    let name = check_line("client name", name).map_err(|m| anyhow!(m))?;
+    let handle = handle
+        .map(|h| check_handle(&h))
+        .transpose()
+        .map_err(|m| anyhow!(m))?;
+    let emails = check_emails(emails)?;
+    let phone = non_empty(phone)
+        .map(|p| check_phone(&p))
+        .transpose()
+        .map_err(|m| anyhow!(m))?;
+    let lang = match lang {
+        Some(l) => check_language(&l).map_err(|m| anyhow!(m))?,
+        None => ctx.config.language.clone(),
+    };
+    let notes = non_empty(notes)
+        .map(|n| check_note("notes", &n))
+        .transpose()
+        .map_err(|m| anyhow!(m))?;
+    let contacts = parse_contacts(contacts, roles)?;
+
+    let mut db = ctx.open_store()?;
+    let handle = db.write(|tx| {
+        let handle = match handle {
+            Some(h) => {
+                if store::handle_taken(tx, &h)? {
+                    bail!("handle \"{h}\" is taken by another client; choose another with --handle");
+                }
+                h
+            }
+            None => {
+                let base = handle_from_name(&name);
+                let mut h = base.clone();
+                let mut n = 1;
+                while store::handle_taken(tx, &h)? {
+                    n += 1;
+                    h = format!("{base}-{n}");
+                }
+                h
+            }
+        };
+        let id = store::insert_client(
+            tx,
+            &NewClient {
+                handle: &handle,
+                name: &name,
+                emails: &emails,
+                phone: phone.as_deref(),
+                lang: &lang,
+                notes: notes.as_deref(),
+                now: &ctx.now,
+            },
+        )?;
+        for c in &contacts {
+            store::add_escalation_contact(tx, id, c)?;
+        }
+        Ok(handle)
+    })?;
+    if !ctx.quiet {
+        println!("{handle}");
+    }
+    if emails.is_empty() && !ctx.quiet {
+        eprintln!(
+            "note: {handle} has no e-mail address, so dun cannot send it reminders; add one with dun client edit {handle} --email ADDRESS"
+        );
+    }
+    Ok(exit::OK)
+}
+
+#[derive(Serialize)]
+struct ClientListRow {
+    handle: String,
+    name: String,
+    email: String,
+    phone: String,
+    lang: String,
+    open_invoices: i64,
+    balance: String,
+}
+
+fn list(ctx: &Context) -> Result<u8> {
+    let db = ctx.open_store()?;
+    let clients = store::all_clients(db.conn())?;
+    let mut balances: BTreeMap<i64, Vec<(String, i64, i64)>> = BTreeMap::new();
+    for (client, currency, count, sum) in store::open_balances(db.conn())? {
+        balances.entry(client).or_default().push((currency, count, sum));
+    }
+    let mut out = std::io::stdout().lock();
+    let mut r = Renderer::new(&mut out, ctx.format, ctx.color);
+    for c in &clients {
+        let b = balances.get(&c.id).map(Vec::as_slice).unwrap_or(&[]);
+        let amounts: Vec<String> = b
+            .iter()
+            .map(|(cur, _, sum)| {
+                if ctx.format == Format::Table {
+                    human(*sum, cur)
+                } else {
+                    format!("{} {cur}", plain(*sum, cur))
+                }
+            })
+            .collect();
+        r.row(&ClientListRow {
+            handle: c.handle.clone(),
+            name: c.name.clone(),
+            email: c.emails.join(", "),
+            phone: c.phone.clone().unwrap_or_default(),
+            lang: c.lang.clone(),
+            open_invoices: b.iter().map(|(_, n, _)| n).sum(),
+            balance: amounts.join(", "),
+        })?;
+    }
+    let n = r.finish(&[
+        "handle",
+        "name",
+        "email",
+        "phone",
+        "lang",
+        "open_invoices",
+        "balance",
+    ])?;
+    if n == 0 && ctx.format == Format::Table && !ctx.quiet {
+        println!("no clients yet; add one with dun client add \"Acme AB\" --email ap@acme.example");
+    }
+    Ok(exit::OK)
+}
+
+#[derive(Serialize)]
+struct Statement {
+    handle: String,
+    name: String,
+    emails: Vec<String>,
+    phone: Option<String>,
+    lang: String,
+    notes: Option<String>,
+    escalation_contacts: Vec<EscalationContact>,
+    email_bounced: bool,
+    invoices: Vec<StatementInvoice>,
+    outstanding: Vec<Outstanding>,
+    contacts: Vec<StatementContact>,
+}
+
+#[derive(Serialize)]
+struct StatementInvoice {
+    number: String,
+    issued: String,
+    due: String,
+    status: String,
+    currency: String,
+    amount: String,
+    paid: String,
+    balance: String,
+}
+
+#[derive(Serialize)]
+struct Outstanding {
+    currency: String,
+    balance: String,
+}
+
+#[derive(Serialize)]
+struct StatementContact {
+    date: String,
+    invoice: String,
+    channel: String,
+    direction: String,
+    step: Option<String>,
+    outcome: Option<String>,
+    note: Option<String>,
+}
+
+fn show(ctx: &Context, handle: &str) -> Result<u8> {
+    let db = ctx.open_store()?;
+    let conn = db.conn();
+    let c = require_client(conn, handle)?;
+    let contacts = store::escalation_contacts(conn, c.id)?;
+    let invoices = store::list_invoices(conn, Some(c.id), ctx.today)?;
+    let log = store::client_log(conn, c.id, 50)?;
+    let bounced = store::client_bounced(conn, &c)?;
+
+    let mut outstanding: BTreeMap<String, i64> = BTreeMap::new();
+    let rows: Vec<StatementInvoice> = invoices
+        .iter()
+        .map(|i| {
+            let st = status(i.closed.as_deref(), i.balance(), i.held, i.due, ctx.today);
+            if st.is_outstanding() {
+                *outstanding.entry(i.currency.clone()).or_default() += i.balance();
+            }
+            let balance = if st.is_outstanding() { i.balance() } else { 0 };
+            StatementInvoice {
+                number: i.number.clone(),
+                issued: i.issued.to_string(),
+                due: i.due.to_string(),
+                status: st.as_str().to_string(),
+                currency: i.currency.clone(),
+                amount: plain(i.amount, &i.currency),
+                paid: plain(i.paid, &i.currency),
+                balance: plain(balance, &i.currency),
+            }
+        })
+        .collect();
+    let statement = Statement {
+        handle: c.handle.clone(),
+        name: c.name.clone(),
+        emails: c.emails.clone(),
+        phone: c.phone.clone(),
+        lang: c.lang.clone(),
+        notes: c.notes.clone(),
+        escalation_contacts: contacts,
+        email_bounced: bounced,
+        outstanding: outstanding
+            .iter()
+            .map(|(cur, sum)| Outstanding {
+                currency: cur.clone(),
+                balance: plain(*sum, cur),
+            })
+            .collect(),
+        invoices: rows,
+        contacts: log
+            .iter()
+            .map(|(number, l)| StatementContact {
+                date: l.on.to_string(),
+                invoice: number.clone(),
+                channel: l.channel.as_str().into(),
+                direction: if l.inbound { "in" } else { "out" }.into(),
+                step: l.step.clone(),
+                outcome: l.outcome.map(|o| o.as_str().into()),
+                note: l.note.clone(),
+            })
+            .collect(),
+    };
+    let mut out = std::io::stdout().lock();
+    if ctx.format != Format::Table {
+        serde_json::to_writer_pretty(&mut out, &statement)?;
+        writeln!(out)?;
+        return Ok(exit::OK);
+    }
+    let s = &statement;
+    writeln!(out, "{} ({})", ctx.bold(&s.name), s.handle)?;
+    let email = if s.emails.is_empty() {
+        "none".to_string()
+    } else {
+        s.emails.join(", ")
+    };
+    writeln!(
+        out,
+        "  e-mail    {email}{}",
+        if s.email_bounced {
+            "  (bounced: change it with dun client edit)"
+        } else {
+            ""
+        }
+    )?;
+    writeln!(out, "  phone     {}", s.phone.as_deref().unwrap_or("none"))?;
+    writeln!(out, "  language  {}", s.lang)?;
+    for e in &s.escalation_contacts {
+        let mut line = format!("  contact   {}", e.name);
+        if let Some(r) = &e.role {
+            line.push_str(&format!(", {r}"));
+        }
+        if let Some(m) = &e.email {
+            line.push_str(&format!(" <{m}>"));
+        }
+        if let Some(p) = &e.phone {
+            line.push_str(&format!(" {p}"));
+        }
+        writeln!(out, "{line}")?;
+    }
+    if let Some(n) = &s.notes {
+        writeln!(out, "  notes     {n}")?;
+    }
+    writeln!(out)?;
+    if s.invoices.is_empty() {
+        writeln!(out, "No invoices yet.")?;
+    } else {
+        writeln!(out, "{}", ctx.bold("Invoices"))?;
+        let headers: Vec<String> = [
+            "number", "issued", "due", "status", "amount", "paid", "balance", "currency",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let cells: Vec<Vec<String>> = s
+            .invoices
+            .iter()
+            .map(|i| {
+                vec![
+                    i.number.clone(),
+                    i.issued.clone(),
+                    i.due.clone(),
+                    i.status.clone(),
+                    i.amount.clone(),
+                    i.paid.clone(),
+                    i.balance.clone(),
+                    i.currency.clone(),
+                ]
+            })
+            .collect();
+        crate::report::write_table(&mut out, &headers, &cells, false)?;
+        let owed: Vec<String> = outstanding.iter().map(|(cur, sum)| human(*sum, cur)).collect();
+        writeln!(
+            out,
+            "\nOutstanding: {}",
+            if owed.is_empty() {
+                "nothing".to_string()
+            } else {
+                owed.join(", ")
+            }
+        )?;
+    }
+    if !s.contacts.is_empty() {
+        writeln!(out, "\n{}", ctx.bold("Contact history (newest first)"))?;
+        for l in &s.contacts {
+            let mut line = format!(
+                "  {}  {}  {} {}",
+                l.date,
+                l.invoice,
+                l.channel,
+                if l.direction == "in" {
+                    "from client"
+                } else {
+                    "to client"
+                }
+            );
+            if let Some(st) = &l.step {
+                line.push_str(&format!(" [{st}]"));
+            }
+            if let Some(o) = &l.outcome {
+                line.push_str(&format!(" · {o}"));
+            }
+            if let Some(n) = &l.note {
+                line.push_str(&format!(" · {}", n.replace('\n', " ")));
+            }
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(exit::OK)
+}
+
+struct Edits {
+    name: Option<String>,
+    emails: Vec<String>,
+    phone: Option<String>,
+    lang: Option<String>,
+    contacts: Vec<String>,
+    roles: Vec<String>,
+    remove_contacts: Vec<String>,
+    notes: Option<String>,
+}
+
+fn edit(ctx: &Context, handle: &str, e: Edits) -> Result<u8> {
+    let name = e
+        .name
+        .map(|n| check_line("client name", &n))
+        .transpose()
+        .map_err(|m| anyhow!(m))?;
+    let emails = check_emails(&e.emails)?;
+    let phone = e
+        .phone
+        .map(|p| {
+            if p.trim().is_empty() {
+                Ok(None)
+            } else {
+                check_phone(&p).map(Some)
+            }
+        })
+        .transpose()
+        .map_err(|m| anyhow!(m))?;
+    let lang = e
+        .lang
+        .map(|l| check_language(&l))
+        .transpose()
+        .map_err(|m| anyhow!(m))?;
+    let notes = e
+        .notes
+        .map(|n| check_note("notes", &n))
+        .transpose()
+        .map_err(|m| anyhow!(m))?;
+    let contacts = parse_contacts(&e.contacts, &e.roles)?;
+    let nothing = name.is_none()
+        && emails.is_empty()
+        && phone.is_none()
+        && lang.is_none()
+        && notes.is_none()
+        && contacts.is_empty()
+        && e.remove_contacts.is_empty();
+    if nothing {
+        bail!(
+            "nothing to change; give --name, --email, --phone, --lang, --notes, --contact or --remove-contact"
+        );
+    }
+    let mut db = ctx.open_store()?;
+    let mut changed_email = false;
+    db.write(|tx| {
+        let mut c = require_client(tx, handle)?;
+        if let Some(n) = name {
+            c.name = n;
+        }
+        if !emails.is_empty() {
+            changed_email = emails != c.emails || store::client_bounced(tx, &c)?;
+            c.emails = emails;
+            // New addresses: a bounce logged before now no longer stops e-mail.
+            c.email_mark = store::log_high_water(tx)?;
+        }
+        if let Some(p) = phone {
+            c.phone = p;
+        }
+        if let Some(l) = lang {
+            c.lang = l;
+        }
+        if let Some(n) = notes {
+            c.notes = Some(n).filter(|n| !n.is_empty());
+        }
+        store::update_client(tx, &c)?;
+        for name in &e.remove_contacts {
+            if store::remove_escalation_contact(tx, c.id, name.trim())? == 0 {
+                bail!(
+                    "{} has no escalation contact named \"{name}\" (dun client show {} lists them)",
+                    c.handle,
+                    c.handle
+                );
+            }
+        }
+        for contact in &contacts {
+            store::add_escalation_contact(tx, c.id, contact)?;
+        }
+        Ok(())
+    })?;
+    ctx.say(format!("updated {}", handle.trim()));
+    if changed_email {
+        ctx.say("e-mail reminders to the new address(es) resume with the next step due");
+    }
+    Ok(exit::OK)
+}
+
+fn remove(ctx: &Context, handle: &str) -> Result<u8> {
+    let mut db = ctx.open_store()?;
+    db.write(|tx| {
+        let c = require_client(tx, handle)?;
+        let n = store::count_client_invoices(tx, c.id)?;
+        if n > 0 {
+            bail!(
+                "client {} has {n} invoice(s), and dun keeps their record; void or write off the invoices instead of removing the client",
+                c.handle
+            );
+        }
+        store::delete_client(tx, c.id)
+    })?;
+    ctx.say(format!("removed {}", handle.trim()));
+    Ok(exit::OK)
+}

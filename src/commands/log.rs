@@ -1,0 +1,236 @@
+//! `dun log` and the holds: `promise`, `dispute`, `resolve`, `pause`, `resume`.
+
+use anyhow::{Result, anyhow, bail};
+use chrono::NaiveDate;
+
+use super::{CaseFacts, date_arg, non_empty, require_invoice};
+use crate::cli::LogArgs;
+use crate::context::Context;
+use crate::domain::contact::{Channel, HoldKind, Outcome};
+use crate::domain::ladder::pending_step;
+use crate::domain::text::check_note;
+use crate::exit;
+use crate::store::{self, InvoiceRow, NewLog};
+
+fn require_on_ladder(inv: &InvoiceRow) -> Result<()> {
+    match inv.closed.as_deref() {
+        None => Ok(()),
+        Some(c) => bail!(
+            "invoice {} is {c}; it is off the ladder, so there is nothing to hold",
+            inv.number
+        ),
+    }
+}
+
+pub fn log(ctx: &Context, a: LogArgs) -> Result<u8> {
+    let channel = Channel::parse(&a.channel).map_err(|m| anyhow!(m))?;
+    let outcome = a
+        .outcome
+        .as_deref()
+        .map(Outcome::parse)
+        .transpose()
+        .map_err(|m| anyhow!(m))?;
+    let on = date_arg(a.on.as_deref(), "--on", ctx.today)?;
+    let until = a
+        .until
+        .as_deref()
+        .map(|u| date_arg(Some(u), "--until", ctx.today))
+        .transpose()?;
+    let note = non_empty(a.note)
+        .map(|n| check_note("note", &n))
+        .transpose()
+        .map_err(|m| anyhow!(m))?;
+    if until.is_some() && outcome != Some(Outcome::Promised) {
+        bail!("--until goes with --outcome promised (the date the client promised to pay by)");
+    }
+    if let Some(u) = until
+        && u < on
+    {
+        bail!("promise date {u} is before the contact on {on}; give the date the client promised to pay by");
+    }
+    let ladder = &ctx.config.ladder;
+    let step = match non_empty(a.step) {
+        Some(s) => {
+            if a.inbound {
+                bail!("--step is for contacts you made; an --inbound contact does not do a ladder step");
+            }
+            let names: Vec<_> = ladder.steps().iter().map(|s| s.name.as_str()).collect();
+            if ladder.index_of(&s).is_none() {
+                bail!(
+                    "step \"{s}\" is not on the ladder; use one of: {} (dun ladder shows them)",
+                    names.join(", ")
+                );
+            }
+            Some(s)
+        }
+        None => None,
+    };
+    let mut db = ctx.open_store()?;
+    let (number, step) = db.write(|tx| {
+        let inv = require_invoice(tx, &a.number, ctx.today)?;
+        let step = match step {
+            Some(s) => Some(s),
+            None if a.inbound || outcome == Some(Outcome::Bounced) => None,
+            None => {
+                let facts = CaseFacts::load(tx, &inv)?;
+                pending_step(&facts.case(&inv), ladder, &ctx.config.schedule, on, channel)
+                    .map(|i| ladder.steps()[i].name.clone())
+            }
+        };
+        store::insert_log(
+            tx,
+            &NewLog {
+                invoice_id: inv.id,
+                channel,
+                inbound: a.inbound,
+                on,
+                at: &ctx.now,
+                step: step.as_deref(),
+                outcome,
+                note: note.as_deref(),
+                recipients: None,
+                subject: None,
+                message_id: None,
+                delivery: None,
+            },
+        )?;
+        if let Some(u) = until {
+            require_on_ladder(&inv)?;
+            store::release_holds(tx, inv.id, HoldKind::Promise, on)?;
+            store::insert_hold(
+                tx,
+                inv.id,
+                HoldKind::Promise,
+                on,
+                Some(u),
+                note.as_deref(),
+                &ctx.now,
+            )?;
+        }
+        Ok((inv.number, step))
+    })?;
+    let direction = if a.inbound {
+        "from the client"
+    } else {
+        "to the client"
+    };
+    let mut line = format!("logged {channel} {direction} on invoice {number}, {on}");
+    match &step {
+        Some(s) => line.push_str(&format!("; it does the step \"{s}\"")),
+        None if !a.inbound && matches!(channel, Channel::Call | Channel::Letter | Channel::Email) => {
+            line.push_str("; no ladder step was due for it")
+        }
+        None => {}
+    }
+    ctx.say(line);
+    if let Some(u) = until {
+        ctx.say(format!("the ladder is held until {u}"));
+    }
+    if a.inbound {
+        ctx.say(format!(
+            "a reply holds the ladder for {} days",
+            ctx.config.schedule.min_gap_days
+        ));
+    }
+    if outcome == Some(Outcome::Disputed) {
+        ctx.say(format!(
+            "to hold the ladder while it is disputed: dun dispute {number}"
+        ));
+    }
+    if outcome == Some(Outcome::Bounced) {
+        ctx.say("e-mail to this client stops until its address changes (dun client edit HANDLE --email ...)");
+    }
+    Ok(exit::OK)
+}
+
+fn place_hold(
+    ctx: &Context,
+    number: &str,
+    kind: HoldKind,
+    until: Option<NaiveDate>,
+    note: Option<String>,
+    replace: bool,
+) -> Result<InvoiceRow> {
+    let note = non_empty(note)
+        .map(|n| check_note("note", &n))
+        .transpose()
+        .map_err(|m| anyhow!(m))?;
+    let mut db = ctx.open_store()?;
+    db.write(|tx| {
+        let inv = require_invoice(tx, number, ctx.today)?;
+        require_on_ladder(&inv)?;
+        let released = store::release_holds(tx, inv.id, kind, ctx.today)?;
+        if released > 0 && !replace {
+            bail!("invoice {} is already under a {kind}", inv.number);
+        }
+        store::insert_hold(tx, inv.id, kind, ctx.today, until, note.as_deref(), &ctx.now)?;
+        Ok(inv)
+    })
+}
+
+fn future_date(ctx: &Context, text: &str, what: &str) -> Result<NaiveDate> {
+    let d = date_arg(Some(text), what, ctx.today)?;
+    if d < ctx.today {
+        bail!(
+            "{what} {d} is in the past; give a date from today ({}) on",
+            ctx.today
+        );
+    }
+    Ok(d)
+}
+
+pub fn promise(ctx: &Context, number: &str, until: &str, note: Option<String>) -> Result<u8> {
+    let until = future_date(ctx, until, "--until")?;
+    let inv = place_hold(ctx, number, HoldKind::Promise, Some(until), note, true)?;
+    ctx.say(format!(
+        "invoice {}: promise to pay by {until}; the ladder waits until then",
+        inv.number
+    ));
+    Ok(exit::OK)
+}
+
+pub fn dispute(ctx: &Context, number: &str, reason: Option<String>) -> Result<u8> {
+    let inv = place_hold(ctx, number, HoldKind::Dispute, None, reason, false)?;
+    ctx.say(format!(
+        "invoice {} is disputed; the ladder waits until dun resolve {}",
+        inv.number, inv.number
+    ));
+    Ok(exit::OK)
+}
+
+pub fn pause(ctx: &Context, number: &str, until: Option<&str>) -> Result<u8> {
+    let until = until.map(|u| future_date(ctx, u, "--until")).transpose()?;
+    let inv = place_hold(ctx, number, HoldKind::Pause, until, None, true)?;
+    match until {
+        Some(u) => ctx.say(format!("invoice {} is paused until {u}", inv.number)),
+        None => ctx.say(format!(
+            "invoice {} is paused until dun resume {}",
+            inv.number, inv.number
+        )),
+    }
+    Ok(exit::OK)
+}
+
+/// `resolve` (a dispute) and `resume` (a pause).
+pub fn release(ctx: &Context, number: &str, kind: HoldKind) -> Result<u8> {
+    let mut db = ctx.open_store()?;
+    let inv = db.write(|tx| {
+        let inv = require_invoice(tx, number, ctx.today)?;
+        if store::release_holds(tx, inv.id, kind, ctx.today)? == 0 {
+            let what = if kind == HoldKind::Dispute {
+                "disputed"
+            } else {
+                "paused"
+            };
+            bail!("invoice {} is not {what}; nothing to end", inv.number);
+        }
+        Ok(inv)
+    })?;
+    let what = if kind == HoldKind::Dispute {
+        "dispute resolved"
+    } else {
+        "pause ended"
+    };
+    ctx.say(format!("invoice {}: {what}; the ladder resumes", inv.number));
+    Ok(exit::OK)
+}

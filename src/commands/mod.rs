@@ -1,0 +1,159 @@
+//! One file per command group. Each command receives the resolved context,
+//! reads and validates everything the user typed before it writes, and does
+//! all its writing in one transaction.
+
+mod client;
+mod init;
+mod invoice;
+mod log;
+mod money;
+
+use anyhow::{Result, anyhow};
+use chrono::NaiveDate;
+use rusqlite::Connection;
+
+use crate::cli::{Cli, Command};
+use crate::context::Context;
+use crate::domain::dates::parse_date;
+use crate::domain::ladder::{Case, Contact, Hold};
+use crate::domain::money::{Currency, format_human, parse_amount};
+use crate::exit;
+use crate::store::{self, ClientRow, InvoiceRow};
+
+pub fn dispatch(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Init { force } => init::init(&cli.global, force),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "dun", &mut std::io::stdout());
+            Ok(exit::OK)
+        }
+        command => {
+            let ctx = Context::resolve(&cli.global)?;
+            match command {
+                Command::Client(c) => client::run(&ctx, c),
+                Command::Invoice(c) => invoice::run(&ctx, c),
+                Command::Pay {
+                    number,
+                    amount,
+                    on,
+                    method,
+                    note,
+                } => money::pay(&ctx, &number, amount.as_deref(), on.as_deref(), method, note),
+                Command::Settle {
+                    number,
+                    amount,
+                    on,
+                    note,
+                } => money::settle(&ctx, &number, &amount, on.as_deref(), note),
+                Command::WriteOff { number, reason } => money::write_off(&ctx, &number, reason),
+                Command::Log(args) => log::log(&ctx, args),
+                Command::Promise { number, until, note } => log::promise(&ctx, &number, &until, note),
+                Command::Dispute { number, reason } => log::dispute(&ctx, &number, reason),
+                Command::Resolve { number } => {
+                    log::release(&ctx, &number, crate::domain::contact::HoldKind::Dispute)
+                }
+                Command::Pause { number, until } => log::pause(&ctx, &number, until.as_deref()),
+                Command::Resume { number } => {
+                    log::release(&ctx, &number, crate::domain::contact::HoldKind::Pause)
+                }
+                Command::Init { .. } | Command::Completions { .. } => unreachable!("handled above"),
+            }
+        }
+    }
+}
+
+/// The client with this handle, or an error that says where to find handles.
+pub(crate) fn require_client(conn: &Connection, handle: &str) -> Result<ClientRow> {
+    store::find_client(conn, handle.trim())?
+        .ok_or_else(|| anyhow!("client \"{handle}\" not found (dun client list shows the handles)"))
+}
+
+/// The invoice with this number, or an error that says where to find numbers.
+pub(crate) fn require_invoice(conn: &Connection, number: &str, today: NaiveDate) -> Result<InvoiceRow> {
+    store::find_invoice(conn, number.trim(), today)?
+        .ok_or_else(|| anyhow!("invoice {number} not found (dun invoice list shows the numbers)"))
+}
+
+pub(crate) fn currency(code: &str) -> Result<Currency> {
+    Currency::from_code(code).ok_or_else(|| {
+        anyhow!("currency \"{code}\" is not an ISO 4217 code; use one like EUR, SEK, USD, TRY, RUB, RON")
+    })
+}
+
+/// A positive amount in `currency`, with the spec's errors.
+pub(crate) fn positive_amount(text: &str, currency: Currency) -> Result<i64> {
+    let minor = parse_amount(text, currency).map_err(|e| anyhow!("{e}"))?;
+    if minor == 0 {
+        return Err(anyhow!("amount \"{text}\" is zero; give an amount above 0"));
+    }
+    Ok(minor)
+}
+
+pub(crate) fn date_arg(text: Option<&str>, what: &str, today: NaiveDate) -> Result<NaiveDate> {
+    match text {
+        None => Ok(today),
+        Some(t) => parse_date(t, today).map_err(|e| anyhow!("{what}: {e}")),
+    }
+}
+
+/// Money for a person: `1,200.00 SEK`.
+pub(crate) fn human(minor: i64, code: &str) -> String {
+    match Currency::from_code(code) {
+        Some(c) => format_human(minor, c, "en"),
+        None => format!("{minor} {code}"),
+    }
+}
+
+/// Money for a machine: `1200.00`.
+pub(crate) fn plain(minor: i64, code: &str) -> String {
+    match Currency::from_code(code) {
+        Some(c) => crate::domain::money::format_plain(minor, c),
+        None => minor.to_string(),
+    }
+}
+
+/// The facts of one invoice the ladder reads, owned.
+pub(crate) struct CaseFacts {
+    pub contacts: Vec<Contact>,
+    pub holds: Vec<Hold>,
+    pub bounced: bool,
+}
+
+impl CaseFacts {
+    pub fn load(conn: &Connection, inv: &InvoiceRow) -> Result<CaseFacts> {
+        let contacts = store::log_entries(conn, inv.id)?
+            .iter()
+            .map(store::LogRow::as_contact)
+            .collect();
+        let holds = store::holds(conn, inv.id)?
+            .iter()
+            .filter(|h| h.released_on.is_none())
+            .map(store::HoldRow::as_hold)
+            .collect();
+        let client = store::client_by_id(conn, inv.client_id)?;
+        Ok(CaseFacts {
+            contacts,
+            holds,
+            bounced: store::client_bounced(conn, &client)?,
+        })
+    }
+
+    pub fn case<'a>(&'a self, inv: &'a InvoiceRow) -> Case<'a> {
+        Case {
+            due: inv.due,
+            balance: inv.balance(),
+            closed: inv.closed.is_some(),
+            start_step: inv.start_step.as_deref(),
+            entered_on: inv.entered_on,
+            contacts: &self.contacts,
+            holds: &self.holds,
+            email_bounced: self.bounced,
+        }
+    }
+}
+
+/// Empty or whitespace-only optional text is no text.
+pub(crate) fn non_empty(s: Option<String>) -> Option<String> {
+    s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}

@@ -1,0 +1,162 @@
+//! `dun pay`, `dun settle`, `dun write-off`: money in, and the end of the road.
+
+use anyhow::{Result, anyhow, bail};
+
+use super::{currency, date_arg, human, non_empty, plain, positive_amount, require_invoice};
+use crate::context::Context;
+use crate::domain::text::{check_line, check_note};
+use crate::exit;
+use crate::store::{self, InvoiceRow, PaymentRow};
+
+fn require_open(inv: &InvoiceRow) -> Result<()> {
+    match inv.closed.as_deref() {
+        None => Ok(()),
+        Some("paid") => bail!("invoice {} is already paid in full", inv.number),
+        Some(other) => bail!(
+            "invoice {} is {other}; nothing more can be recorded against it",
+            inv.number
+        ),
+    }
+}
+
+pub fn pay(
+    ctx: &Context,
+    number: &str,
+    amount: Option<&str>,
+    on: Option<&str>,
+    method: Option<String>,
+    note: Option<String>,
+) -> Result<u8> {
+    let on = date_arg(on, "--on", ctx.today)?;
+    let method = non_empty(method)
+        .map(|m| check_line("method", &m))
+        .transpose()
+        .map_err(|m| anyhow!(m))?;
+    let note = non_empty(note)
+        .map(|n| check_note("note", &n))
+        .transpose()
+        .map_err(|m| anyhow!(m))?;
+    let mut db = ctx.open_store()?;
+    let (inv, paid, left) = db.write(|tx| {
+        let inv = require_invoice(tx, number, ctx.today)?;
+        require_open(&inv)?;
+        let cur = currency(&inv.currency)?;
+        let paid = match amount {
+            Some(a) => positive_amount(a, cur)?,
+            None => inv.balance(),
+        };
+        if paid > inv.balance() {
+            bail!(
+                "payment {} is more than the balance {} of invoice {}; record at most the balance",
+                plain(paid, &inv.currency),
+                human(inv.balance(), &inv.currency),
+                inv.number
+            );
+        }
+        store::insert_payment(
+            tx,
+            inv.id,
+            &PaymentRow {
+                amount: paid,
+                paid_on: on,
+                method,
+                note,
+            },
+            &ctx.now,
+        )?;
+        let left = inv.balance() - paid;
+        if left == 0 {
+            store::set_closed(tx, inv.id, Some("paid"), Some(on), None, inv.write_down)?;
+        }
+        Ok((inv, paid, left))
+    })?;
+    if left == 0 {
+        ctx.say(format!(
+            "recorded {} on invoice {}: paid in full, off the ladder",
+            human(paid, &inv.currency),
+            inv.number
+        ));
+    } else {
+        ctx.say(format!(
+            "recorded {} on invoice {}; balance {}",
+            human(paid, &inv.currency),
+            inv.number,
+            human(left, &inv.currency)
+        ));
+    }
+    Ok(exit::OK)
+}
+
+pub fn settle(
+    ctx: &Context,
+    number: &str,
+    amount: &str,
+    on: Option<&str>,
+    note: Option<String>,
+) -> Result<u8> {
+    let on = date_arg(on, "--on", ctx.today)?;
+    let note = non_empty(note)
+        .map(|n| check_note("note", &n))
+        .transpose()
+        .map_err(|m| anyhow!(m))?;
+    let mut db = ctx.open_store()?;
+    let (inv, received, written) = db.write(|tx| {
+        let inv = require_invoice(tx, number, ctx.today)?;
+        require_open(&inv)?;
+        let cur = currency(&inv.currency)?;
+        let received = positive_amount(amount, cur)?;
+        if received > inv.balance() {
+            bail!(
+                "settlement {} is more than the balance {} of invoice {}; record the payment with dun pay instead",
+                plain(received, &inv.currency),
+                human(inv.balance(), &inv.currency),
+                inv.number
+            );
+        }
+        let payment = PaymentRow {
+            amount: received,
+            paid_on: on,
+            method: Some("settlement".into()),
+            note: note.clone(),
+        };
+        store::insert_payment(tx, inv.id, &payment, &ctx.now)?;
+        let written = inv.balance() - received;
+        store::set_closed(tx, inv.id, Some("settled"), Some(on), note.as_deref(), inv.write_down + written)?;
+        Ok((inv, received, written))
+    })?;
+    ctx.say(format!(
+        "settled invoice {}: {} received, {} written down; off the ladder",
+        inv.number,
+        human(received, &inv.currency),
+        human(written, &inv.currency)
+    ));
+    Ok(exit::OK)
+}
+
+pub fn write_off(ctx: &Context, number: &str, reason: Option<String>) -> Result<u8> {
+    let reason = non_empty(reason)
+        .map(|r| check_note("reason", &r))
+        .transpose()
+        .map_err(|m| anyhow!(m))?;
+    let mut db = ctx.open_store()?;
+    let (inv, written) = db.write(|tx| {
+        let inv = require_invoice(tx, number, ctx.today)?;
+        require_open(&inv)?;
+        let written = inv.balance();
+        store::set_closed(
+            tx,
+            inv.id,
+            Some("written-off"),
+            Some(ctx.today),
+            reason.as_deref(),
+            inv.write_down + written,
+        )?;
+        Ok((inv, written))
+    })?;
+    ctx.say(format!(
+        "wrote off {} on invoice {}; it stays on record, off the ladder",
+        human(written, &inv.currency),
+        inv.number
+    ));
+    Ok(exit::OK)
+}

@@ -1,0 +1,486 @@
+//! The config file (SPEC.md §7): TOML read into serde types that refuse
+//! unknown keys, then validated into the domain's types.
+//!
+//! Reading never writes; a missing file means every default. `dun init`
+//! writes the commented template in [`TEMPLATE`].
+
+use std::path::Path;
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use serde::Deserialize;
+
+use crate::domain::contact::StepAction;
+use crate::domain::fees::{FeeRules, interest_ppm};
+use crate::domain::ladder::{Ladder, Schedule, Step};
+use crate::domain::money::{Currency, parse_amount_lenient};
+use crate::domain::text::{check_email, check_language};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    sender: SenderFile,
+    #[serde(default)]
+    defaults: DefaultsFile,
+    smtp: Option<SmtpFile>,
+    #[serde(default)]
+    schedule: ScheduleFile,
+    #[serde(default)]
+    fees: FeesFile,
+    #[serde(default)]
+    ladder: Vec<StepFile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SenderFile {
+    name: Option<String>,
+    email: Option<String>,
+    reply_to: Option<String>,
+    signature: Option<String>,
+    payment_instructions: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DefaultsFile {
+    currency: Option<String>,
+    terms_days: Option<u32>,
+    language: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SmtpFile {
+    host: String,
+    port: Option<u16>,
+    security: Option<String>,
+    username: Option<String>,
+    password_command: Option<String>,
+    password: Option<String>,
+    timeout_secs: Option<u64>,
+    allow_insecure: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScheduleFile {
+    send_days: Option<Vec<String>>,
+    min_gap_days: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FeesFile {
+    flat_fee: Option<String>,
+    interest_percent: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepFile {
+    name: String,
+    day: i32,
+    action: String,
+    template: Option<String>,
+    repeat: Option<u32>,
+}
+
+/// Who the messages come from.
+#[derive(Debug, Clone, Default)]
+pub struct Sender {
+    pub name: String,
+    pub email: Option<String>,
+    pub reply_to: Option<String>,
+    pub signature: String,
+    pub payment_instructions: String,
+}
+
+/// How to reach the SMTP server. The password itself is resolved only when
+/// a connection is opened (see `mail::smtp`).
+#[derive(Clone)]
+pub struct Smtp {
+    pub host: String,
+    pub port: Option<u16>,
+    pub security: Security,
+    pub username: Option<String>,
+    pub password_command: Option<String>,
+    pub password: Option<String>,
+    pub timeout_secs: u64,
+    pub allow_insecure: bool,
+}
+
+impl std::fmt::Debug for Smtp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Smtp")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password_command", &self.password_command.is_some())
+            .field("password", &self.password.as_ref().map(|_| "<hidden>"))
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    StartTls,
+    Tls,
+    None,
+}
+
+/// The config in force, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub sender: Sender,
+    pub currency: Currency,
+    pub terms_days: u32,
+    pub language: String,
+    pub smtp: Option<Smtp>,
+    pub schedule: Schedule,
+    pub fees: FeeRules,
+    pub ladder: Ladder,
+    /// Whether the ladder came from the file (for `dun ladder`).
+    pub custom_ladder: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            sender: Sender::default(),
+            currency: Currency::from_code("EUR").expect("EUR is in the table"),
+            terms_days: 30,
+            language: "en".into(),
+            smtp: None,
+            schedule: Schedule::default(),
+            fees: FeeRules::default(),
+            ladder: Ladder::default_ladder(),
+            custom_ladder: false,
+        }
+    }
+}
+
+impl Config {
+    /// Reads the file at `path`; a missing file is all defaults.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => return Err(e).with_context(|| format!("cannot read config file {}", path.display())),
+        };
+        let config = Config::parse(&text).map_err(|e| anyhow!("config file {}: {e}", path.display()))?;
+        if config.smtp.as_ref().is_some_and(|s| s.password.is_some()) {
+            check_owner_only(path)?;
+        }
+        Ok(config)
+    }
+
+    /// Parses and validates config text; errors name the key and the line.
+    pub fn parse(text: &str) -> Result<Config> {
+        let file: File = toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
+                .map(|l| format!("line {l}: "))
+                .unwrap_or_default();
+            anyhow!("{line}{}", e.message().trim_end())
+        })?;
+        let line_of = |needle: &str| {
+            text.lines()
+                .position(|l| l.trim_start().starts_with(needle))
+                .map(|i| format!("line {}: ", i + 1))
+                .unwrap_or_default()
+        };
+        let mut c = Config::default();
+
+        let s = file.sender;
+        for (key, value) in [("email", &s.email), ("reply_to", &s.reply_to)] {
+            if let Some(v) = value {
+                check_email(v).map_err(|e| anyhow!("{}[sender] {key}: {e}", line_of(key)))?;
+            }
+        }
+        if let Some(name) = &s.name
+            && name.chars().any(char::is_control)
+        {
+            bail!("{}[sender] name: must be one line", line_of("name"));
+        }
+        c.sender = Sender {
+            name: s.name.unwrap_or_default(),
+            email: s.email,
+            reply_to: s.reply_to,
+            signature: s.signature.unwrap_or_default().trim_end().to_string(),
+            payment_instructions: s.payment_instructions.unwrap_or_default().trim().to_string(),
+        };
+
+        let d = file.defaults;
+        if let Some(code) = d.currency {
+            c.currency = Currency::from_code(&code).ok_or_else(|| {
+                anyhow!(
+                    "{}[defaults] currency = \"{code}\" is not an ISO 4217 code; use one like EUR, SEK, USD",
+                    line_of("currency")
+                )
+            })?;
+        }
+        if let Some(t) = d.terms_days {
+            if t > 3650 {
+                bail!(
+                    "{}[defaults] terms_days = {t} is too long; give days, like 30",
+                    line_of("terms_days")
+                );
+            }
+            c.terms_days = t;
+        }
+        if let Some(l) = d.language {
+            c.language =
+                check_language(&l).map_err(|e| anyhow!("{}[defaults] language: {e}", line_of("language")))?;
+        }
+
+        if let Some(s) = file.smtp {
+            let security = match s.security.as_deref().unwrap_or("starttls") {
+                "starttls" => Security::StartTls,
+                "tls" => Security::Tls,
+                "none" => Security::None,
+                other => bail!(
+                    "{}[smtp] security = \"{other}\" is not known; use starttls, tls or none",
+                    line_of("security")
+                ),
+            };
+            if s.host.trim().is_empty() {
+                bail!(
+                    "{}[smtp] host is empty; give the server's name, like smtp.example.org",
+                    line_of("host")
+                );
+            }
+            if s.password.is_some() && s.password_command.is_some() {
+                bail!(
+                    "{}[smtp] has both password and password_command; keep one",
+                    line_of("password")
+                );
+            }
+            c.smtp = Some(Smtp {
+                host: s.host.trim().to_string(),
+                port: s.port,
+                security,
+                username: s.username,
+                password_command: s.password_command,
+                password: s.password,
+                timeout_secs: s.timeout_secs.unwrap_or(30).clamp(1, 600),
+                allow_insecure: s.allow_insecure.unwrap_or(false),
+            });
+        }
+
+        let sch = file.schedule;
+        if let Some(days) = sch.send_days {
+            let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+            let mut set = [false; 7];
+            for day in &days {
+                let i = names.iter().position(|n| *n == day.trim().to_ascii_lowercase()).ok_or_else(|| {
+                    anyhow!(
+                        "{}[schedule] send_days: \"{day}\" is not a day; use mon, tue, wed, thu, fri, sat, sun",
+                        line_of("send_days")
+                    )
+                })?;
+                set[i] = true;
+            }
+            if !set.contains(&true) {
+                bail!(
+                    "{}[schedule] send_days is empty; name at least one day, like [\"mon\"]",
+                    line_of("send_days")
+                );
+            }
+            c.schedule.send_days = set;
+        }
+        if let Some(g) = sch.min_gap_days {
+            if g > 365 {
+                bail!(
+                    "{}[schedule] min_gap_days = {g} is too long; give days, like 7",
+                    line_of("min_gap_days")
+                );
+            }
+            c.schedule.min_gap_days = g;
+        }
+
+        let f = file.fees;
+        if let Some(fee) = f.flat_fee {
+            let eur = Currency::from_code("EUR").expect("EUR is in the table");
+            let ok = parse_amount_lenient(&fee, Currency::from_code("KWD").expect("KWD is in the table"))
+                .is_ok()
+                || parse_amount_lenient(&fee, eur).is_ok();
+            if !ok {
+                bail!(
+                    "{}[fees] flat_fee = \"{fee}\" is not an amount; write it like \"40.00\"",
+                    line_of("flat_fee")
+                );
+            }
+            c.fees.flat_fee = Some(fee.trim().to_string());
+        }
+        if let Some(p) = f.interest_percent {
+            c.fees.interest_ppm =
+                Some(interest_ppm(p).map_err(|e| anyhow!("{}{e}", line_of("interest_percent")))?);
+        }
+
+        if !file.ladder.is_empty() {
+            let mut steps = Vec::new();
+            for (i, s) in file.ladder.into_iter().enumerate() {
+                let action = StepAction::parse(&s.action)
+                    .map_err(|e| anyhow!("[[ladder]] step {} \"{}\": {e}", i + 1, s.name))?;
+                steps.push(Step {
+                    name: s.name.trim().to_string(),
+                    day: s.day,
+                    action,
+                    template: s.template,
+                    repeat: s.repeat,
+                });
+            }
+            c.ladder = Ladder::new(steps).map_err(|e| anyhow!("[[ladder]]: {e}"))?;
+            c.custom_ladder = true;
+        }
+        Ok(c)
+    }
+}
+
+/// A config holding a password must be readable by its owner only.
+fn check_owner_only(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            bail!(
+                "config file {} holds an SMTP password but others can read it (mode {:o}); run chmod 600 {} or use password_command",
+                path.display(),
+                mode & 0o777,
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// What `dun init` writes: every key, commented, with its default.
+pub const TEMPLATE: &str = r#"# dun's configuration. Every key is optional: delete what you don't need.
+# Lines starting with # are comments. Dates are YYYY-MM-DD, amounts "1200.50".
+
+[sender]
+# Who the reminders come from, as the client should see it.
+# name = "Fia Freelance"
+# email = "fia@example.org"
+# reply_to = "accounts@example.org"
+# signature = """
+# Fia Freelance · Storgatan 1 · 111 22 Stockholm
+# """
+# payment_instructions = "Bankgiro 123-4567, or https://pay.example.org/fia"
+
+[defaults]
+currency = "EUR"      # for invoices added without --currency (ISO 4217)
+terms_days = 30       # due date = issue date + this, for invoices added without --due or --terms
+language = "en"       # for clients added without --lang: en, sv, tr, ru, ro
+
+# [smtp]
+# host = "smtp.example.org"
+# port = 587
+# security = "starttls"   # starttls | tls | none (none: loopback hosts only, unless allow_insecure)
+# username = "fia@example.org"
+# password_command = "pass show mail/fia"   # or the env variable DUN_SMTP_PASSWORD,
+#                                           # or password = "…" in this file, if only you can read it
+# timeout_secs = 30
+# allow_insecure = false
+
+[schedule]
+send_days = ["mon", "tue", "wed", "thu", "fri"]   # e-mails go out on these days only
+min_gap_days = 7      # days between two e-mails on one invoice, and after the client replies
+
+[fees]
+# Off unless set. Shown in reminders, the overdue report and the demand letter;
+# never added to the invoice amount. dun does not guess the legal rate: state it.
+# flat_fee = "40.00"        # once, when overdue, in the invoice's currency
+# interest_percent = 8.0    # per year, simple, on the unpaid balance
+
+# The escalation ladder. Any [[ladder]] entry replaces the whole default,
+# which is the four steps below (uncomment all four to edit them).
+# action: email | escalate | call | letter | suspend; day: days after the due date.
+#
+# [[ladder]]
+# name = "reminder"
+# day = 0
+# action = "email"
+# template = "reminder"
+#
+# [[ladder]]
+# name = "follow-up"
+# day = 7
+# action = "email"
+# template = "follow-up"
+# repeat = 7
+#
+# [[ladder]]
+# name = "call"
+# day = 14
+# action = "call"
+# repeat = 7
+#
+# [[ladder]]
+# name = "demand"
+# day = 30
+# action = "letter"
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_init_template_parses_to_the_defaults() {
+        let c = Config::parse(TEMPLATE).unwrap();
+        assert_eq!(c.ladder, Ladder::default_ladder());
+        assert_eq!(c.schedule, Schedule::default());
+        assert_eq!(c.terms_days, 30);
+        assert!(!c.custom_ladder);
+    }
+
+    #[test]
+    fn the_commented_ladder_in_the_template_is_the_default() {
+        let uncommented: String = TEMPLATE
+            .lines()
+            .skip_while(|l| !l.starts_with("# [[ladder]]"))
+            .map(|l| l.strip_prefix("# ").or_else(|| l.strip_prefix('#')).unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let c = Config::parse(&uncommented).unwrap();
+        assert_eq!(c.ladder, Ladder::default_ladder());
+        assert!(c.custom_ladder);
+    }
+
+    #[test]
+    fn unknown_keys_are_named_with_their_line() {
+        let e = Config::parse("[defaults]\ncurrency = \"SEK\"\ncolour = \"red\"\n").unwrap_err();
+        let e = e.to_string();
+        assert!(e.contains("colour") && e.contains("line 3"), "{e}");
+        let e = Config::parse("[sched]\n").unwrap_err().to_string();
+        assert!(e.contains("sched"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        for (text, key) in [
+            ("[defaults]\ncurrency = \"XXX\"", "currency"),
+            ("[defaults]\nlanguage = \"de\"", "language"),
+            ("[schedule]\nsend_days = [\"mon\", \"fun\"]", "fun"),
+            ("[fees]\ninterest_percent = -3.0", "interest_percent"),
+            ("[fees]\nflat_fee = \"forty\"", "flat_fee"),
+            ("[[ladder]]\nname = \"a\"\nday = 0\naction = \"fax\"", "fax"),
+            (
+                "[[ladder]]\nname = \"a\"\nday = 0\naction = \"email\"",
+                "template",
+            ),
+            ("[smtp]\nhost = \"x\"\nsecurity = \"ssl\"", "security"),
+        ] {
+            let e = Config::parse(text).unwrap_err().to_string();
+            assert!(e.contains(key), "{text}: {e}");
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! Resolves, once, everything a command needs besides its own arguments:
+//! the config in force, the database path, *today*, the output format.
+//!
+//! The clock is read here and nowhere else.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::{Result, anyhow};
+use chrono::NaiveDate;
+
+use crate::cli::{Color, Format, Global};
+use crate::config::Config;
+use crate::domain::dates::parse_iso;
+use crate::store::Store;
+
+pub struct Context {
+    pub db_path: PathBuf,
+    pub config_path: PathBuf,
+    pub config: Config,
+    /// The date every rule is computed for.
+    pub today: NaiveDate,
+    /// The wall-clock time, for record timestamps only (never for rules).
+    pub now: String,
+    pub format: Format,
+    /// Whether stdout is a terminal and colour is allowed.
+    pub color: bool,
+    pub stdout_tty: bool,
+    pub quiet: bool,
+    pub verbose: bool,
+}
+
+fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "dun")
+}
+
+/// The config path in force, without reading the file.
+pub fn config_path(global: &Global) -> Result<PathBuf> {
+    match &global.config {
+        Some(p) => Ok(p.clone()),
+        None => project_dirs()
+            .map(|d| d.config_dir().join("config.toml"))
+            .ok_or_else(|| {
+                anyhow!("cannot find your home folder; give the config file with --config or DUN_CONFIG")
+            }),
+    }
+}
+
+impl Context {
+    pub fn resolve(global: &Global) -> Result<Context> {
+        let today = match &global.today {
+            Some(t) => parse_iso(t.trim()).ok_or_else(|| {
+                anyhow!("--today/DUN_TODAY \"{t}\" is not a date; write YYYY-MM-DD, like 2026-12-04")
+            })?,
+            None => chrono::Local::now().date_naive(),
+        };
+        let db_path = match &global.db {
+            Some(p) => p.clone(),
+            None => project_dirs()
+                .map(|d| d.data_dir().join("dun.db"))
+                .ok_or_else(|| {
+                    anyhow!("cannot find your home folder; give the database with --db or DUN_DB")
+                })?,
+        };
+        let config_path = config_path(global)?;
+        let config = Config::load(&config_path)?;
+        let stdout_tty = std::io::stdout().is_terminal();
+        let color = match global.color {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => stdout_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        };
+        Ok(Context {
+            db_path,
+            config_path,
+            config,
+            today,
+            now: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            format: global.format,
+            color,
+            stdout_tty,
+            quiet: global.quiet,
+            verbose: global.verbose,
+        })
+    }
+
+    pub fn open_store(&self) -> Result<Store> {
+        if self.verbose {
+            eprintln!("dun: database {}", self.db_path.display());
+        }
+        Store::open(&self.db_path)
+    }
+
+    /// Prints a line for a person on stdout unless `--quiet`.
+    pub fn say(&self, line: impl std::fmt::Display) {
+        if !self.quiet {
+            println!("{line}");
+        }
+    }
+
+    /// `bold` text when colour is on.
+    pub fn bold(&self, text: &str) -> String {
+        if self.color {
+            format!("\x1b[1m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! Late fees and interest (SPEC.md §3): computed for a date, shown, never
+//! added to the invoice amount.
+//!
+//! Interest is simple, actual/365, on the unpaid invoice balance only (never
+//! on fees or earlier interest), from the day after the due date, rounded
+//! once at the end. A payment stops interest on its amount from its date.
+
+use chrono::NaiveDate;
+
+use super::dates::days_between;
+use super::money::{Currency, parse_amount_lenient};
+
+/// The `[fees]` section, validated.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FeeRules {
+    /// A flat fee, as the decimal the user wrote, parsed per currency.
+    pub flat_fee: Option<String>,
+    /// Interest per year in millionths (8 % is 80_000).
+    pub interest_ppm: Option<i64>,
+}
+
+/// The charges on one invoice for one day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Charges {
+    pub fee: i64,
+    pub interest: i64,
+    /// Days of interest on the unpaid amount (today − due, at least 0).
+    pub interest_days: i64,
+}
+
+impl FeeRules {
+    pub fn enabled(&self) -> bool {
+        self.flat_fee.is_some() || self.interest_ppm.is_some()
+    }
+
+    /// The flat fee in minor units of `currency`, or an error naming the key.
+    pub fn flat_fee_minor(&self, currency: Currency) -> Result<i64, String> {
+        match &self.flat_fee {
+            None => Ok(0),
+            Some(text) => parse_amount_lenient(text, currency)
+                .map_err(|e| format!("[fees] flat_fee: {e} (for {currency})")),
+        }
+    }
+
+    /// Charges on an overdue invoice. `minor_days` is the sum over each unit
+    /// of the unpaid balance of the days it was overdue ([`minor_days`]).
+    pub fn charges(
+        &self,
+        currency: Currency,
+        due: NaiveDate,
+        today: NaiveDate,
+        minor_days: i128,
+    ) -> Result<Charges, String> {
+        let days = days_between(due, today).max(0);
+        if days == 0 {
+            return Ok(Charges::default());
+        }
+        let fee = self.flat_fee_minor(currency)?;
+        let interest = match self.interest_ppm {
+            None => 0,
+            Some(ppm) => {
+                let denom: i128 = 365 * 1_000_000;
+                let num = minor_days.max(0) * i128::from(ppm);
+                i64::try_from((num + denom / 2) / denom).unwrap_or(i64::MAX)
+            }
+        };
+        Ok(Charges {
+            fee,
+            interest,
+            interest_days: days,
+        })
+    }
+}
+
+/// Σ over the invoice's amount of the days each unit stayed unpaid after the
+/// due date, up to `today`: `amount × D − Σ payment × (today − max(paid_on, due))`.
+/// The store computes the same figure in SQL; a test keeps the two equal.
+pub fn minor_days(amount: i64, due: NaiveDate, payments: &[(NaiveDate, i64)], today: NaiveDate) -> i128 {
+    let overdue = days_between(due, today).max(0);
+    let mut total = i128::from(amount) * i128::from(overdue);
+    for &(on, paid) in payments {
+        let stopped = days_between(on.max(due), today).max(0);
+        total -= i128::from(paid) * i128::from(stopped);
+    }
+    total.max(0)
+}
+
+/// Parses `interest_percent` into millionths; refuses negative or absurd rates.
+pub fn interest_ppm(percent: f64) -> Result<i64, String> {
+    if !percent.is_finite() || !(0.0..=100.0).contains(&percent) {
+        return Err(format!(
+            "[fees] interest_percent = {percent} is out of range; give a yearly rate between 0 and 100, like 8.0"
+        ));
+    }
+    Ok((percent * 10_000.0).round() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::dates::parse_iso;
+
+    fn d(s: &str) -> NaiveDate {
+        parse_iso(s).unwrap()
+    }
+
+    fn eur() -> Currency {
+        Currency::from_code("EUR").unwrap()
+    }
+
+    #[test]
+    fn nothing_before_or_on_the_due_date() {
+        let rules = FeeRules {
+            flat_fee: Some("40.00".into()),
+            interest_ppm: Some(80_000),
+        };
+        let c = rules.charges(eur(), d("2026-12-01"), d("2026-12-01"), 0).unwrap();
+        assert_eq!(c, Charges::default());
+    }
+
+    #[test]
+    fn simple_interest_actual_365_rounded_once() {
+        // 1000.00 EUR, 8 % a year, 365 days overdue: exactly 80.00.
+        let rules = FeeRules {
+            flat_fee: None,
+            interest_ppm: Some(80_000),
+        };
+        let (due, today) = (d("2025-01-01"), d("2026-01-01"));
+        let md = minor_days(100_000, due, &[], today);
+        let c = rules.charges(eur(), due, today, md).unwrap();
+        assert_eq!(c.interest, 8_000);
+        assert_eq!(c.interest_days, 365);
+        // 30 days on 1200.00 at 8 %: 1200 × 0.08 × 30 / 365 = 7.890… → 7.89.
+        let today = d("2025-01-31");
+        let md = minor_days(120_000, due, &[], today);
+        assert_eq!(rules.charges(eur(), due, today, md).unwrap().interest, 789);
+    }
+
+    #[test]
+    fn a_payment_stops_interest_on_its_part() {
+        let due = d("2026-01-01");
+        // 600 of 1200 paid 10 days after the due date; 30 days overdue in all.
+        let md = minor_days(120_000, due, &[(d("2026-01-11"), 60_000)], d("2026-01-31"));
+        assert_eq!(md, 120_000 * 30 - 60_000 * 20);
+        // A payment before the due date never accrued.
+        let md = minor_days(120_000, due, &[(d("2025-12-20"), 60_000)], d("2026-01-31"));
+        assert_eq!(md, 60_000 * 30);
+    }
+
+    #[test]
+    fn flat_fee_in_each_currency() {
+        let rules = FeeRules {
+            flat_fee: Some("40.00".into()),
+            interest_ppm: None,
+        };
+        let jpy = Currency::from_code("JPY").unwrap();
+        let c = rules.charges(jpy, d("2026-01-01"), d("2026-01-02"), 0).unwrap();
+        assert_eq!((c.fee, c.interest), (40, 0));
+        assert_eq!(rules.flat_fee_minor(eur()), Ok(4_000));
+    }
+
+    #[test]
+    fn rate_parsing() {
+        assert_eq!(interest_ppm(8.0), Ok(80_000));
+        assert_eq!(interest_ppm(10.25), Ok(102_500));
+        assert!(interest_ppm(-1.0).is_err());
+    }
+}

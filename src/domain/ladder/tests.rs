@@ -1,0 +1,6 @@
+use super::*;
+
+#[test]
+fn smoke() {
+    let _ = Ladder::default_ladder();
+}

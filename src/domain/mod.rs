@@ -1,0 +1,12 @@
+//! The pure core of dun: money, dates, contact records, the ladder and fees.
+//!
+//! Nothing here does I/O, reads the clock or speaks SQL; commands fetch the
+//! facts and pass them in, so every rule is a plain function of its inputs.
+
+pub mod contact;
+pub mod dates;
+pub mod fees;
+pub mod ladder;
+pub mod money;
+pub mod status;
+pub mod text;

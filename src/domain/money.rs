@@ -1,0 +1,334 @@
+//! Money: amounts as integer minor units of an ISO 4217 currency.
+//!
+//! Owns parsing what a user typed (`1200`, `1200.5`, `1200.50`) and
+//! formatting for machines (`1200.50`) and people (per language). Never uses
+//! floating point for an amount.
+
+use std::fmt;
+
+/// An ISO 4217 currency code with its number of decimals (minor-unit exponent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Currency {
+    code: [u8; 3],
+    exponent: u8,
+}
+
+/// Active ISO 4217 codes whose minor unit is not two decimals.
+const EXPONENT_0: &[&str] = &[
+    "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF",
+    "XOF", "XPF",
+];
+const EXPONENT_3: &[&str] = &["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"];
+const EXPONENT_4: &[&str] = &["CLF", "UYW"];
+
+/// Active ISO 4217 codes with two decimals.
+const EXPONENT_2: &[&str] = &[
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN", "BMD",
+    "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHE", "CHF", "CHW", "CNY",
+    "COP", "COU", "CRC", "CUP", "CVE", "CZK", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP",
+    "GBP", "GEL", "GHS", "GIP", "GMD", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IRR",
+    "JMD", "KES", "KGS", "KHR", "KPW", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "MAD", "MDL", "MGA",
+    "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MXV", "MYR", "MZN", "NAD", "NGN", "NIO",
+    "NOK", "NPR", "NZD", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "QAR", "RON", "RSD", "RUB", "SAR", "SBD",
+    "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS",
+    "TMT", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "USD", "USN", "UYU", "UZS", "VED", "VES", "WST", "XCD",
+    "XCG", "YER", "ZAR", "ZMW", "ZWG",
+];
+
+impl Currency {
+    /// Looks a code up, case-insensitively; `None` for anything not in ISO 4217.
+    pub fn from_code(code: &str) -> Option<Currency> {
+        let upper = code.trim().to_ascii_uppercase();
+        let exponent = if EXPONENT_2.contains(&upper.as_str()) {
+            2
+        } else if EXPONENT_0.contains(&upper.as_str()) {
+            0
+        } else if EXPONENT_3.contains(&upper.as_str()) {
+            3
+        } else if EXPONENT_4.contains(&upper.as_str()) {
+            4
+        } else {
+            return None;
+        };
+        let b = upper.as_bytes();
+        Some(Currency {
+            code: [b[0], b[1], b[2]],
+            exponent,
+        })
+    }
+
+    pub fn code(&self) -> &str {
+        std::str::from_utf8(&self.code).expect("currency codes are ASCII")
+    }
+
+    /// Number of decimals of the minor unit (EUR 2, JPY 0, KWD 3).
+    pub fn exponent(&self) -> u8 {
+        self.exponent
+    }
+
+    /// Every code dun knows, for tests and messages.
+    pub fn all() -> impl Iterator<Item = Currency> {
+        EXPONENT_0
+            .iter()
+            .chain(EXPONENT_2)
+            .chain(EXPONENT_3)
+            .chain(EXPONENT_4)
+            .map(|c| Currency::from_code(c).expect("table entries are valid"))
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Why an amount was refused; the message says what would be accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AmountError {
+    #[error("amount \"{0}\" is negative; amounts are positive, like 1200.50")]
+    Negative(String),
+    #[error("amount \"{0}\" uses a comma; write it with a dot and no thousands separator, like 1200.50")]
+    Comma(String),
+    #[error("amount \"{input}\" has more decimals than {currency} has ({exponent}); write it like {example}")]
+    TooManyDecimals {
+        input: String,
+        currency: Currency,
+        exponent: u8,
+        example: String,
+    },
+    #[error("amount \"{0}\" is too large")]
+    TooLarge(String),
+    #[error("amount \"{0}\" is not a number; write it like 1200 or 1200.50")]
+    Malformed(String),
+}
+
+/// Parses a plain decimal (`1200`, `1200.5`, `1200.50`) into minor units of
+/// `currency`. Zero is allowed here; callers that need a positive amount say so.
+pub fn parse_amount(input: &str, currency: Currency) -> Result<i64, AmountError> {
+    let s = input.trim();
+    if s.starts_with('-') {
+        return Err(AmountError::Negative(input.to_string()));
+    }
+    if s.contains(',') {
+        return Err(AmountError::Comma(input.to_string()));
+    }
+    let (whole, frac) = match s.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (s, None),
+    };
+    let digits_only = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if !digits_only(whole) || frac.is_some_and(|f| !digits_only(f)) {
+        return Err(AmountError::Malformed(input.to_string()));
+    }
+    let frac = frac.unwrap_or("");
+    let exponent = currency.exponent();
+    if frac.len() > exponent as usize {
+        return Err(AmountError::TooManyDecimals {
+            input: input.to_string(),
+            currency,
+            exponent,
+            example: format_plain(120050 * 10_i64.pow(exponent as u32) / 100, currency),
+        });
+    }
+    let too_large = || AmountError::TooLarge(input.to_string());
+    let scale = 10_i64.pow(exponent as u32);
+    let whole: i64 = whole.parse().map_err(|_| too_large())?;
+    let mut minor_frac: i64 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().map_err(|_| too_large())?
+    };
+    for _ in frac.len()..exponent as usize {
+        minor_frac *= 10;
+    }
+    let total = whole
+        .checked_mul(scale)
+        .and_then(|w| w.checked_add(minor_frac))
+        .ok_or_else(too_large)?;
+    // Keep well inside i64 so that sums over many invoices cannot overflow.
+    if total > 1_000_000_000_000_000 {
+        return Err(too_large());
+    }
+    Ok(total)
+}
+
+/// Like [`parse_amount`], but extra decimals that are all zeros are accepted
+/// (`"40.00"` is 40 yen). For configured fees, which apply to every currency.
+pub fn parse_amount_lenient(input: &str, currency: Currency) -> Result<i64, AmountError> {
+    let s = input.trim();
+    if let Some((w, f)) = s.split_once('.') {
+        let exp = currency.exponent() as usize;
+        if f.len() > exp && f[exp..].bytes().all(|b| b == b'0') {
+            let kept = if exp == 0 {
+                w.to_string()
+            } else {
+                format!("{w}.{}", &f[..exp])
+            };
+            return parse_amount(&kept, currency);
+        }
+    }
+    parse_amount(s, currency)
+}
+
+/// Formats minor units as a plain decimal with the currency's decimals:
+/// `1200.50`, `-3.10`, `5000` (JPY). For CSV, JSON and the command line.
+pub fn format_plain(minor: i64, currency: Currency) -> String {
+    let exp = currency.exponent() as u32;
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    if exp == 0 {
+        return format!("{sign}{abs}");
+    }
+    let scale = 10_u64.pow(exp);
+    format!(
+        "{sign}{}.{:0width$}",
+        abs / scale,
+        abs % scale,
+        width = exp as usize
+    )
+}
+
+/// Formats minor units for a person reading the given language, with the
+/// currency code: `1,200.50 EUR` (en), `1 200,50 EUR` (sv, ru), `1.200,50 EUR`
+/// (tr, ro).
+pub fn format_human(minor: i64, currency: Currency, lang: &str) -> String {
+    let (group, decimal) = match lang {
+        "sv" | "ru" => ('\u{a0}', ','),
+        "tr" | "ro" => ('.', ','),
+        _ => (',', '.'),
+    };
+    let plain = format_plain(minor.abs(), currency);
+    let (whole, frac) = match plain.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (plain.as_str(), None),
+    };
+    let mut grouped = String::new();
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(group);
+        }
+        grouped.push(ch);
+    }
+    let sign = if minor < 0 { "-" } else { "" };
+    match frac {
+        Some(f) => format!("{sign}{grouped}{decimal}{f} {currency}"),
+        None => format!("{sign}{grouped} {currency}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn cur(code: &str) -> Currency {
+        Currency::from_code(code).unwrap()
+    }
+
+    #[test]
+    fn parses_the_accepted_forms() {
+        let eur = cur("EUR");
+        assert_eq!(parse_amount("1200", eur), Ok(120000));
+        assert_eq!(parse_amount("1200.5", eur), Ok(120050));
+        assert_eq!(parse_amount("1200.50", eur), Ok(120050));
+        assert_eq!(parse_amount("0.01", eur), Ok(1));
+        assert_eq!(parse_amount("5000", cur("JPY")), Ok(5000));
+        assert_eq!(parse_amount("1.234", cur("KWD")), Ok(1234));
+    }
+
+    #[test]
+    fn refuses_what_the_spec_refuses() {
+        let eur = cur("EUR");
+        assert!(matches!(parse_amount("-5", eur), Err(AmountError::Negative(_))));
+        assert!(matches!(
+            parse_amount("1.200,50", eur),
+            Err(AmountError::Comma(_))
+        ));
+        assert!(matches!(
+            parse_amount("1.234", eur),
+            Err(AmountError::TooManyDecimals { .. })
+        ));
+        assert!(matches!(
+            parse_amount("5.5", cur("JPY")),
+            Err(AmountError::TooManyDecimals { .. })
+        ));
+        for bad in ["", "abc", "1.", ".5", "1e3", "1 200", "+5", "12.3.4"] {
+            assert!(
+                matches!(parse_amount(bad, eur), Err(AmountError::Malformed(_))),
+                "{bad:?}"
+            );
+        }
+        assert!(matches!(
+            parse_amount("99999999999999999999", eur),
+            Err(AmountError::TooLarge(_))
+        ));
+    }
+
+    #[test]
+    fn the_error_names_the_value_and_an_example() {
+        let e = parse_amount("5.5", cur("JPY")).unwrap_err().to_string();
+        assert!(
+            e.contains("\"5.5\"") && e.contains("JPY") && e.contains("1200"),
+            "{e}"
+        );
+        let e = parse_amount("1.234", cur("EUR")).unwrap_err().to_string();
+        assert!(e.contains("1200.50"), "{e}");
+    }
+
+    #[test]
+    fn lenient_parse_drops_zero_decimals_only() {
+        assert_eq!(parse_amount_lenient("40.00", cur("JPY")), Ok(40));
+        assert_eq!(parse_amount_lenient("40.00", cur("EUR")), Ok(4000));
+        assert!(parse_amount_lenient("40.50", cur("JPY")).is_err());
+    }
+
+    #[test]
+    fn human_formats_per_language() {
+        let eur = cur("EUR");
+        assert_eq!(format_human(120050, eur, "en"), "1,200.50 EUR");
+        assert_eq!(format_human(120050, eur, "sv"), "1\u{a0}200,50 EUR");
+        assert_eq!(format_human(120050, eur, "tr"), "1.200,50 EUR");
+        assert_eq!(format_human(123456789, cur("JPY"), "en"), "123,456,789 JPY");
+        assert_eq!(format_human(5, eur, "ro"), "0,05 EUR");
+    }
+
+    #[test]
+    fn the_table_has_no_duplicates_and_the_common_codes() {
+        let all: Vec<_> = Currency::all().collect();
+        let mut codes: Vec<_> = all.iter().map(|c| c.code().to_string()).collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len());
+        for c in ["EUR", "SEK", "TRY", "RUB", "RON", "USD", "GBP", "JPY", "KWD"] {
+            assert!(Currency::from_code(c).is_some(), "{c}");
+        }
+        assert!(Currency::from_code("XYZ").is_none());
+        assert!(Currency::from_code("eur").is_some());
+    }
+
+    proptest! {
+        #[test]
+        fn plain_format_round_trips_for_every_exponent(
+            idx in 0usize..200,
+            minor in 0i64..1_000_000_000_000_000,
+        ) {
+            let all: Vec<_> = Currency::all().collect();
+            let c = all[idx % all.len()];
+            let text = format_plain(minor, c);
+            prop_assert_eq!(parse_amount(&text, c), Ok(minor));
+        }
+
+        #[test]
+        fn fewer_decimals_than_the_exponent_scale_up(
+            whole in 0i64..1_000_000_000, frac_digit in 0i64..10,
+        ) {
+            for code in ["EUR", "KWD", "CLF"] {
+                let c = cur(code);
+                let scale = 10_i64.pow(c.exponent() as u32);
+                let got = parse_amount(&format!("{whole}.{frac_digit}"), c).unwrap();
+                prop_assert_eq!(got, whole * scale + frac_digit * scale / 10);
+            }
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! Text a user types for names, handles, e-mail addresses and phone numbers:
+//! what is accepted, and the error that says what would be.
+
+/// The languages dun writes messages in.
+pub const LANGUAGES: &[&str] = &["en", "sv", "tr", "ru", "ro"];
+
+pub fn check_language(lang: &str) -> Result<String, String> {
+    let l = lang.trim().to_ascii_lowercase();
+    if LANGUAGES.contains(&l.as_str()) {
+        Ok(l)
+    } else {
+        Err(format!(
+            "language \"{lang}\" is not one dun writes; use one of: {}",
+            LANGUAGES.join(", ")
+        ))
+    }
+}
+
+/// A one-line, non-empty piece of text such as a name (`what` says which).
+pub fn check_line(what: &str, value: &str) -> Result<String, String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(format!("{what} is empty; give some text"));
+    }
+    if v.chars().any(char::is_control) {
+        return Err(format!(
+            "{what} {value:?} contains a line break or control character; write it on one line"
+        ));
+    }
+    Ok(v.to_string())
+}
+
+/// Free text that may span lines (notes) but carries no other control characters.
+pub fn check_note(what: &str, value: &str) -> Result<String, String> {
+    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(format!("{what} {value:?} contains a control character"));
+    }
+    Ok(value.trim().to_string())
+}
+
+/// An e-mail address: one `@`, a local part, a domain with a dot, nothing a
+/// mail header could trip on.
+pub fn check_email(value: &str) -> Result<String, String> {
+    let v = value.trim();
+    let bad = || format!("e-mail address \"{value}\" is not valid; write it like name@example.org");
+    let (local, domain) = v.split_once('@').ok_or_else(bad)?;
+    let forbidden = |c: char| c.is_whitespace() || c.is_control() || "<>,;:\"()[]\\@".contains(c);
+    if local.is_empty()
+        || domain.is_empty()
+        || local.chars().any(forbidden)
+        || domain.chars().any(forbidden)
+        || !domain.contains('.')
+        || domain.starts_with('.')
+        || domain.ends_with('.')
+        || domain.contains("..")
+        || local.starts_with('.')
+        || local.ends_with('.')
+    {
+        return Err(bad());
+    }
+    Ok(v.to_string())
+}
+
+/// A phone number: digits and the usual punctuation (`+46 8-123 45 67`, `(555) 010-0199`).
+pub fn check_phone(value: &str) -> Result<String, String> {
+    let v = value.trim();
+    let ok = !v.is_empty()
+        && v.chars().any(|c| c.is_ascii_digit())
+        && v.chars()
+            .all(|c| c.is_ascii_digit() || " +-()./".contains(c) || c == 'x');
+    if ok {
+        Ok(v.to_string())
+    } else {
+        Err(format!(
+            "phone number \"{value}\" is not valid; use digits, spaces and + - ( ) . /, like +46 8 123 45 67"
+        ))
+    }
+}
+
+/// A handle: lowercase letters, digits and `-`, starting with a letter or digit.
+pub fn check_handle(value: &str) -> Result<String, String> {
+    let v = value.trim();
+    let ok = !v.is_empty()
+        && v.len() <= 40
+        && v.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && v.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(v.to_string())
+    } else {
+        Err(format!(
+            "handle \"{value}\" is not valid; use lowercase letters, digits and -, like acme-ab"
+        ))
+    }
+}
+
+/// An invoice number: one line, no spaces at the ends, at most 40 characters.
+pub fn check_invoice_number(value: &str) -> Result<String, String> {
+    let v = check_line("invoice number", value)?;
+    if v.chars().count() > 40 || v.contains(char::is_whitespace) {
+        return Err(format!(
+            "invoice number \"{value}\" is not valid; use up to 40 characters without spaces, like 2026-014"
+        ));
+    }
+    Ok(v)
+}
+
+/// Derives a handle from a name: `Acme AB` → `acme-ab`, `Şeker Ltd.` → `seker-ltd`,
+/// `ООО Ромашка` → `ooo-romashka`.
+pub fn handle_from_name(name: &str) -> String {
+    let mut out = String::new();
+    for ch in name.to_lowercase().chars() {
+        let mapped: &str = match ch {
+            'a'..='z' | '0'..='9' => {
+                out.push(ch);
+                continue;
+            }
+            'å' | 'ä' | 'á' | 'à' | 'â' | 'ă' | 'ã' => "a",
+            'ö' | 'ó' | 'ò' | 'ô' | 'ø' | 'õ' => "o",
+            'ü' | 'ú' | 'ù' | 'û' => "u",
+            'é' | 'è' | 'ê' | 'ë' => "e",
+            'í' | 'ì' | 'î' | 'ï' | 'ı' => "i",
+            'ç' => "c",
+            'ş' | 'ș' => "s",
+            'ț' | 'ţ' => "t",
+            'ğ' => "g",
+            'ñ' => "n",
+            'ß' => "ss",
+            'а' => "a",
+            'б' => "b",
+            'в' => "v",
+            'г' => "g",
+            'д' => "d",
+            'е' | 'ё' | 'э' => "e",
+            'ж' => "zh",
+            'з' => "z",
+            'и' | 'й' | 'ы' => "i",
+            'к' => "k",
+            'л' => "l",
+            'м' => "m",
+            'н' => "n",
+            'о' => "o",
+            'п' => "p",
+            'р' => "r",
+            'с' => "s",
+            'т' => "t",
+            'у' => "u",
+            'ф' => "f",
+            'х' => "kh",
+            'ц' => "ts",
+            'ч' => "ch",
+            'ш' => "sh",
+            'щ' => "shch",
+            'ю' => "yu",
+            'я' => "ya",
+            'ъ' | 'ь' => "",
+            _ => "-",
+        };
+        out.push_str(mapped);
+    }
+    let mut handle = String::new();
+    for part in out.split('-').filter(|p| !p.is_empty()) {
+        if !handle.is_empty() {
+            handle.push('-');
+        }
+        handle.push_str(part);
+    }
+    handle.truncate(32);
+    let handle = handle.trim_end_matches('-').to_string();
+    if handle.is_empty() {
+        "client".into()
+    } else {
+        handle
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handles_from_names() {
+        assert_eq!(handle_from_name("Acme AB"), "acme-ab");
+        assert_eq!(handle_from_name("Şeker Ltd."), "seker-ltd");
+        assert_eq!(handle_from_name("ООО Ромашка"), "ooo-romashka");
+        assert_eq!(handle_from_name("Știință & Co"), "stiinta-co");
+        assert_eq!(handle_from_name("!!!"), "client");
+        assert!(check_handle(&handle_from_name("Fåglar i Göteborg")).is_ok());
+    }
+
+    #[test]
+    fn emails() {
+        assert!(check_email("ap@acme.example").is_ok());
+        for bad in [
+            "ap",
+            "ap@",
+            "@acme.se",
+            "a p@acme.se",
+            "ap@acme",
+            "a@b@c.se",
+            "x@acme.se\nBcc: y@z.se",
+        ] {
+            assert!(check_email(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn lines_refuse_newlines() {
+        assert!(check_line("name", "Acme\nBcc: x").is_err());
+        assert!(check_line("name", "  ").is_err());
+        assert_eq!(check_line("name", " Acme ").unwrap(), "Acme");
+    }
+}
