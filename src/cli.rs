@@ -130,6 +130,14 @@ pub enum Command {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// The morning agenda: every e-mail, call and letter due today
+    Due,
+    /// The overdue report, oldest first (--format csv for a spreadsheet)
+    Overdue,
+    /// Print the escalation ladder in force
+    Ladder,
+    /// Fill a new, empty database with example clients and invoices to try dun
+    Demo,
     /// Print shell completions for bash, zsh, fish, elvish or powershell
     Completions {
         #[arg(value_enum)]

@@ -3,10 +3,14 @@
 //! all its writing in one transaction.
 
 mod client;
+mod demo;
+mod due;
 mod init;
 mod invoice;
+mod ladder;
 mod log;
 mod money;
+mod overdue;
 
 use anyhow::{Result, anyhow};
 use chrono::NaiveDate;
@@ -57,6 +61,10 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
                 Command::Resume { number } => {
                     log::release(&ctx, &number, crate::domain::contact::HoldKind::Pause)
                 }
+                Command::Due => due::due(&ctx),
+                Command::Overdue => overdue::overdue(&ctx),
+                Command::Ladder => ladder::ladder(&ctx),
+                Command::Demo => demo::demo(&ctx),
                 Command::Init { .. } | Command::Completions { .. } => unreachable!("handled above"),
             }
         }

@@ -157,9 +157,13 @@ impl Contact {
         !self.inbound && self.delivery != Some(Delivery::Failed) && self.outcome != Some(Outcome::Bounced)
     }
 
-    /// Whether this is an e-mail we sent (or may have sent), for the gap rule.
+    /// Whether this is an e-mail we sent (or may have sent), for the gap rule;
+    /// a bounce reached nobody.
     fn is_outbound_email(&self) -> bool {
-        !self.inbound && self.channel == Channel::Email && self.delivery != Some(Delivery::Failed)
+        !self.inbound
+            && self.channel == Channel::Email
+            && self.delivery != Some(Delivery::Failed)
+            && self.outcome != Some(Outcome::Bounced)
     }
 }
 
@@ -330,12 +334,15 @@ pub fn assess(case: &Case, ladder: &Ladder, schedule: &Schedule, today: NaiveDat
     {
         out.broken_promise = Some(until);
     }
+    // Rule 10: after the last step, the case is with the lawyer, held or not.
+    let last = steps.len() - 1;
+    out.with_lawyer = done_count[last] > 0;
     // The first day the ladder may act again after the holds in force end.
     let mut hold_floor: Option<NaiveDate> = None;
     for h in case.holds.iter().filter(|h| h.since <= today) {
         match h.until {
-            Some(u) if u >= today => hold_floor = hold_floor.max(Some(add_days(u, 1))),
-            Some(_) => {}
+            // A hold that ended still dates what became due after it.
+            Some(u) => hold_floor = hold_floor.max(Some(add_days(u, 1))),
             None => {
                 // Held until released: nothing is due and nothing can be scheduled.
                 return out;
@@ -343,10 +350,7 @@ pub fn assess(case: &Case, ladder: &Ladder, schedule: &Schedule, today: NaiveDat
         }
     }
 
-    // Rule 10: after the last step, the case is with the lawyer.
-    let last = steps.len() - 1;
-    if done_count[last] > 0 {
-        out.with_lawyer = true;
+    if out.with_lawyer {
         if active.is_none() {
             out.due.push(Due {
                 kind: DueKind::WithLawyer,
@@ -379,15 +383,17 @@ pub fn assess(case: &Case, ladder: &Ladder, schedule: &Schedule, today: NaiveDat
             _ => continue,
         };
         let is_email = step.action.is_email();
-        let since = if is_email {
+        // Rule 11: a bounce asks for a call instead, and a call is not held by the e-mail gap.
+        let bounced = is_email && case.email_bounced;
+        let since = if is_email && !bounced {
             base.max(email_floor.unwrap_or(base))
         } else {
             base.max(floor.unwrap_or(base))
         };
-        let bounced = is_email && case.email_bounced;
-        // Rule 5: e-mails go out on sending days only (rule 11: a bounce asks for a call instead).
+        // Rule 5: e-mails go out on sending days only; one not sent on its day
+        // waits for the next sending day.
         let on = if is_email && !bounced {
-            schedule.next_send_day(since)
+            schedule.next_send_day(since.max(today))
         } else {
             since
         };

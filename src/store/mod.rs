@@ -6,9 +6,11 @@
 
 mod clients;
 mod invoices;
+mod scan;
 
 pub use clients::*;
 pub use invoices::*;
+pub use scan::*;
 
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};

@@ -1,1 +1,4 @@
+//! One integration crate that drives the real `dun` binary in temp dirs.
 
+mod common;
+mod ledger;

@@ -1,0 +1,62 @@
+//! `dun ladder`: the ladder in force and the schedule it runs on.
+
+use std::io::Write;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::cli::Format;
+use crate::context::Context;
+use crate::exit;
+use crate::report::Renderer;
+
+#[derive(Serialize)]
+struct StepRow<'a> {
+    step: &'a str,
+    day: i32,
+    action: &'static str,
+    repeat: Option<u32>,
+    template: Option<&'a str>,
+}
+
+pub fn ladder(ctx: &Context) -> Result<u8> {
+    let mut out = std::io::stdout().lock();
+    let mut r = Renderer::new(&mut out, ctx.format, ctx.color);
+    for s in ctx.config.ladder.steps() {
+        r.row(&StepRow {
+            step: &s.name,
+            day: s.day,
+            action: s.action.as_str(),
+            repeat: s.repeat,
+            template: s.template.as_deref(),
+        })?;
+    }
+    r.finish(&["step", "day", "action", "repeat", "template"])?;
+    if ctx.format == Format::Table && !ctx.quiet {
+        let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+        let days: Vec<&str> = names
+            .iter()
+            .zip(ctx.config.schedule.send_days)
+            .filter(|(_, on)| *on)
+            .map(|(n, _)| *n)
+            .collect();
+        let source = if ctx.config.custom_ladder {
+            format!("from {}", ctx.config_path.display())
+        } else {
+            "the default; a [[ladder]] in the config file replaces it".to_string()
+        };
+        writeln!(
+            out,
+            "\nday: days after the due date; repeat: done again every N days until the last step"
+        )?;
+        writeln!(
+            out,
+            "e-mails go out on {}, at least {} days apart and {} days after the client's last reply",
+            days.join(", "),
+            ctx.config.schedule.min_gap_days,
+            ctx.config.schedule.min_gap_days
+        )?;
+        writeln!(out, "ladder: {source}")?;
+    }
+    Ok(exit::OK)
+}

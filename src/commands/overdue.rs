@@ -1,0 +1,132 @@
+//! `dun overdue`: one row per overdue open invoice, oldest first, written as
+//! it is read (CSV and JSON stream; a table is laid out at the end).
+
+use anyhow::{Result, anyhow};
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::due::assess_open;
+use super::{currency, plain};
+use crate::cli::Format;
+use crate::context::Context;
+use crate::domain::dates::{add_days, days_between};
+use crate::exit;
+use crate::report::Renderer;
+use crate::store::{self, ScanContext, ScanFilter};
+
+/// The columns of SPEC.md "The overdue report", in order.
+pub const COLUMNS: &[&str] = &[
+    "invoice",
+    "client",
+    "email",
+    "phone",
+    "currency",
+    "amount",
+    "paid",
+    "balance",
+    "issued",
+    "due",
+    "days_overdue",
+    "bucket",
+    "last_step",
+    "last_contact",
+    "next_action",
+    "next_action_date",
+    "hold",
+    "interest",
+    "fees",
+];
+
+#[derive(Serialize)]
+struct OverdueRow<'a> {
+    invoice: &'a str,
+    client: &'a str,
+    email: String,
+    phone: &'a str,
+    currency: &'a str,
+    amount: String,
+    paid: String,
+    balance: String,
+    issued: NaiveDate,
+    due: NaiveDate,
+    days_overdue: i64,
+    bucket: &'static str,
+    last_step: Option<&'a str>,
+    last_contact: Option<NaiveDate>,
+    next_action: Option<String>,
+    next_action_date: Option<NaiveDate>,
+    hold: Option<&'static str>,
+    interest: String,
+    fees: String,
+}
+
+/// The ageing bucket of SPEC.md.
+pub fn bucket(days_overdue: i64) -> &'static str {
+    match days_overdue {
+        ..=30 => "1-30",
+        31..=60 => "31-60",
+        61..=90 => "61-90",
+        _ => "90+",
+    }
+}
+
+pub fn overdue(ctx: &Context) -> Result<u8> {
+    let db = ctx.open_store()?;
+    let scan = ScanContext::load(db.conn())?;
+    let ladder = &ctx.config.ladder;
+    let filter = ScanFilter {
+        due_until: add_days(ctx.today, -1),
+        client_id: None,
+        invoice_id: None,
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    let mut r = Renderer::new(&mut out, ctx.format, ctx.color);
+    store::scan_open(db.conn(), filter, ctx.today, |inv| {
+        let cur = currency(&inv.currency)?;
+        let a = assess_open(ctx, &scan, inv);
+        let days = days_between(inv.due, ctx.today);
+        let minor_days = i128::from(inv.amount) * i128::from(days.max(0)) - i128::from(inv.paid_days);
+        let charges = ctx
+            .config
+            .fees
+            .charges(cur, inv.due, ctx.today, minor_days)
+            .map_err(|m| anyhow!(m))?;
+        let next = if a.with_lawyer {
+            Some(("with-lawyer".to_string(), None))
+        } else {
+            a.next.map(|n| (ladder.steps()[n.step].name.clone(), Some(n.on)))
+        };
+        let (next_action, next_action_date) = match next {
+            Some((name, on)) => (Some(name), on),
+            None => (None, None),
+        };
+        r.row(&OverdueRow {
+            invoice: &inv.number,
+            client: &inv.client_handle,
+            email: inv.client_emails.clone(),
+            phone: inv.client_phone.as_deref().unwrap_or(""),
+            currency: &inv.currency,
+            amount: plain(inv.amount, &inv.currency),
+            paid: plain(inv.paid, &inv.currency),
+            balance: plain(inv.balance(), &inv.currency),
+            issued: inv.issued,
+            due: inv.due,
+            days_overdue: days,
+            bucket: bucket(days),
+            last_step: a.last_step.map(|(i, _)| ladder.steps()[i].name.as_str()),
+            last_contact: inv.last_contact,
+            next_action,
+            next_action_date,
+            hold: a.hold.map(|h| h.as_str()),
+            interest: plain(charges.interest, &inv.currency),
+            fees: plain(charges.fee, &inv.currency),
+        })
+    })?;
+    let n = r.finish(COLUMNS)?;
+    drop(out);
+    if n == 0 && ctx.format == Format::Table && !ctx.quiet {
+        println!("Nothing is overdue on {}.", ctx.today);
+    }
+    Ok(exit::OK)
+}

@@ -1,0 +1,167 @@
+//! The test builder: a temp dir with its own database, config and *today*.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+/// A sandbox: `DUN_DB`, `DUN_CONFIG` and `DUN_TODAY` point into a temp dir.
+pub struct Env {
+    pub dir: TempDir,
+    pub today: String,
+    extra_env: Vec<(String, String)>,
+}
+
+/// What one run of dun did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(o.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(o.stderr).expect("stderr is UTF-8"),
+        }
+    }
+
+    /// Asserts exit 0 and returns stdout.
+    #[track_caller]
+    pub fn ok(&self) -> &str {
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        &self.stdout
+    }
+
+    /// Asserts a failure with this exit code and a one-line stderr; returns it.
+    #[track_caller]
+    pub fn fails(&self, code: i32) -> &str {
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self.stderr.trim_end()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(self.ok()).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+impl Env {
+    pub fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().expect("temp dir"),
+            today: "2026-12-01".into(),
+            extra_env: Vec::new(),
+        }
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("data").join("dun.db")
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.dir.path().join("config").join("config.toml")
+    }
+
+    /// Writes the config file (creating its folder), mode 0600.
+    pub fn write_config(&self, text: &str) {
+        let path = self.config();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        set_mode(&path, 0o600);
+    }
+
+    pub fn set_today(&mut self, date: &str) {
+        self.today = date.to_string();
+    }
+
+    pub fn env(&mut self, key: &str, value: &str) {
+        self.extra_env.push((key.into(), value.into()));
+    }
+
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::cargo_bin("dun").expect("the dun binary");
+        c.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("DUN_DB", self.db())
+            .env("DUN_CONFIG", self.config())
+            .env("DUN_TODAY", &self.today)
+            .env("NO_COLOR", "1");
+        for (k, v) in &self.extra_env {
+            c.env(k, v);
+        }
+        c
+    }
+
+    /// Runs `dun ARGS…`.
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run::from(self.cmd().args(args).output().expect("dun runs"))
+    }
+
+    /// Runs `dun ARGS…` and asserts success; returns stdout.
+    #[track_caller]
+    pub fn ok(&self, args: &[&str]) -> String {
+        let r = self.run(args);
+        r.ok();
+        r.stdout
+    }
+
+    /// The database file's bytes (after dun has exited and checkpointed).
+    pub fn db_bytes(&self) -> Vec<u8> {
+        std::fs::read(self.db()).expect("the database exists")
+    }
+
+    /// A client `acme` with one SEK invoice `2026-014` of 1200.00, due 2026-12-01.
+    pub fn with_acme(&self) {
+        self.ok(&[
+            "client",
+            "add",
+            "Acme AB",
+            "--handle",
+            "acme",
+            "--email",
+            "ap@acme.example",
+            "--phone",
+            "+46 8 123 45 67",
+        ]);
+        self.ok(&[
+            "invoice",
+            "add",
+            "2026-014",
+            "--client",
+            "acme",
+            "--amount",
+            "1200.00",
+            "--currency",
+            "SEK",
+            "--issued",
+            "2026-11-01",
+            "--due",
+            "2026-12-01",
+        ]);
+    }
+}
+
+pub fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
