@@ -76,6 +76,7 @@ pub enum Command {
         /// The invoice number
         number: String,
         /// The amount paid, like 600 or 600.50 [default: the whole balance]
+        #[arg(allow_negative_numbers = true)]
         amount: Option<String>,
         /// The day the money arrived: YYYY-MM-DD, today or yesterday [default: today]
         #[arg(long, value_name = "DATE")]
@@ -117,6 +118,7 @@ pub enum Command {
     Settle {
         number: String,
         /// The amount received in full and final settlement
+        #[arg(allow_negative_numbers = true)]
         amount: String,
         /// The day the settlement money arrived [default: today]
         #[arg(long, value_name = "DATE")]
@@ -136,6 +138,15 @@ pub enum Command {
     Overdue,
     /// Print the escalation ladder in force
     Ladder,
+    /// Send the reminders that are due, by SMTP, exactly once
+    Send(SendArgs),
+    /// Print the exact message dun send would send for an invoice
+    Preview(PreviewArgs),
+    /// Print the demand letter for an invoice, for a lawyer or the client
+    Letter(LetterArgs),
+    /// Check the SMTP settings
+    #[command(subcommand)]
+    Smtp(SmtpCommand),
     /// Fill a new, empty database with example clients and invoices to try dun
     Demo,
     /// Print shell completions for bash, zsh, fish, elvish or powershell
@@ -220,7 +231,7 @@ pub enum InvoiceCommand {
     /// Change an invoice's details
     Edit {
         number: String,
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         amount: Option<String>,
         #[arg(long)]
         currency: Option<String>,
@@ -249,7 +260,7 @@ pub struct InvoiceAdd {
     #[arg(long)]
     pub client: String,
     /// The invoice total, like 1200.00
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub amount: String,
     /// ISO 4217 code [default: from config, else EUR]
     #[arg(long)]
@@ -296,4 +307,50 @@ pub struct LogArgs {
     /// With --outcome promised: the promised payment date
     #[arg(long, value_name = "DATE")]
     pub until: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// Show what would be sent; send nothing, write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Send without asking (needed when not on a terminal, e.g. from cron)
+    #[arg(long)]
+    pub yes: bool,
+    /// Only this invoice
+    #[arg(long, value_name = "NUMBER")]
+    pub invoice: Option<String>,
+    /// Only this client
+    #[arg(long, value_name = "HANDLE")]
+    pub client: Option<String>,
+    /// Send again the e-mails a stopped run left in an unknown state
+    #[arg(long)]
+    pub resend_unknown: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PreviewArgs {
+    /// The invoice number
+    pub number: String,
+    /// Preview this e-mail step instead of the one due
+    #[arg(long, value_name = "STEP")]
+    pub step: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LetterArgs {
+    /// The invoice number
+    pub number: String,
+    /// Write the letter to this file instead of printing it
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
+    /// Days the client is given to pay
+    #[arg(long, value_name = "DAYS", default_value_t = 14)]
+    pub deadline: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SmtpCommand {
+    /// Connect, log in and quit, sending nothing
+    Test,
 }

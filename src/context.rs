@@ -93,8 +93,10 @@ impl Context {
 
     /// Prints a line for a person on stdout unless `--quiet`.
     pub fn say(&self, line: impl std::fmt::Display) {
+        // A closed stdout (`dun … | head`) is not a failure: ignore write errors.
         if !self.quiet {
-            println!("{line}");
+            use std::io::Write;
+            let _ = writeln!(std::io::stdout(), "{line}");
         }
     }
 

@@ -182,9 +182,7 @@ fn add(
         }
         Ok(handle)
     })?;
-    if !ctx.quiet {
-        println!("{handle}");
-    }
+    ctx.say(&handle);
     if emails.is_empty() && !ctx.quiet {
         eprintln!(
             "note: {handle} has no e-mail address, so dun cannot send it reminders; add one with dun client edit {handle} --email ADDRESS"
@@ -244,8 +242,8 @@ fn list(ctx: &Context) -> Result<u8> {
         "open_invoices",
         "balance",
     ])?;
-    if n == 0 && ctx.format == Format::Table && !ctx.quiet {
-        println!("no clients yet; add one with dun client add \"Acme AB\" --email ap@acme.example");
+    if n == 0 && ctx.format == Format::Table {
+        ctx.say("no clients yet; add one with dun client add \"Acme AB\" --email ap@acme.example");
     }
     Ok(exit::OK)
 }

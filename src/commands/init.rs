@@ -42,8 +42,11 @@ pub fn init(global: &Global, force: bool) -> Result<u8> {
     }
     std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
     if !global.quiet {
-        println!("wrote {}", path.display());
-        println!("edit it to set your name, address and SMTP server; every key is optional");
+        let _ = writeln!(
+            std::io::stdout(),
+            "wrote {}\nedit it to set your name, address and SMTP server; every key is optional",
+            path.display()
+        );
     }
     Ok(exit::OK)
 }

@@ -183,13 +183,13 @@ fn list(ctx: &Context, status_filter: Option<&str>, client: Option<&str>) -> Res
         "paid",
         "balance",
     ])?;
-    if n == 0 && ctx.format == Format::Table && !ctx.quiet {
+    if n == 0 && ctx.format == Format::Table {
         if invoices.is_empty() {
-            println!(
-                "no invoices yet; add one with dun invoice add 2026-001 --client HANDLE --amount 1200.00"
+            ctx.say(
+                "no invoices yet; add one with dun invoice add 2026-001 --client HANDLE --amount 1200.00",
             );
         } else {
-            println!("no invoices match");
+            ctx.say("no invoices match");
         }
     }
     Ok(exit::OK)

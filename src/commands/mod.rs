@@ -11,6 +11,7 @@ mod ladder;
 mod log;
 mod money;
 mod overdue;
+mod send;
 
 use anyhow::{Result, anyhow};
 use chrono::NaiveDate;
@@ -29,7 +30,9 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::Init { force } => init::init(&cli.global, force),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "dun", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "dun", &mut script);
+            std::io::Write::write_all(&mut std::io::stdout().lock(), &script)?;
             Ok(exit::OK)
         }
         command => {
@@ -65,6 +68,10 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
                 Command::Overdue => overdue::overdue(&ctx),
                 Command::Ladder => ladder::ladder(&ctx),
                 Command::Demo => demo::demo(&ctx),
+                Command::Send(args) => send::send(&ctx, args),
+                Command::Preview(args) => send::preview(&ctx, args),
+                Command::Letter(args) => send::letter(&ctx, args),
+                Command::Smtp(crate::cli::SmtpCommand::Test) => send::smtp_test(&ctx),
                 Command::Init { .. } | Command::Completions { .. } => unreachable!("handled above"),
             }
         }

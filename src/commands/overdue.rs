@@ -125,8 +125,8 @@ pub fn overdue(ctx: &Context) -> Result<u8> {
     })?;
     let n = r.finish(COLUMNS)?;
     drop(out);
-    if n == 0 && ctx.format == Format::Table && !ctx.quiet {
-        println!("Nothing is overdue on {}.", ctx.today);
+    if n == 0 && ctx.format == Format::Table {
+        ctx.say(format!("Nothing is overdue on {}.", ctx.today));
     }
     Ok(exit::OK)
 }

@@ -165,3 +165,25 @@ pub fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
+
+impl Env {
+    /// Runs `dun ARGS…` with stdout a pipe whose reading end is already
+    /// closed, as `dun … | head` leaves it; stdout is not captured.
+    pub fn run_into_closed_pipe(&self, args: &[&str]) -> Run {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_dun"));
+        c.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("DUN_DB", self.db())
+            .env("DUN_CONFIG", self.config())
+            .env("DUN_TODAY", &self.today)
+            .env("NO_COLOR", "1")
+            .envs(self.extra_env.iter().map(|(k, v)| (k, v)))
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(writer);
+        Run::from(c.output().expect("dun runs"))
+    }
+}

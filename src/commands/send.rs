@@ -1,0 +1,774 @@
+//! `dun send`, `dun preview`, `dun letter`, `dun smtp test`.
+//!
+//! Sending is exactly once (SPEC.md §5): under a lock, for each message the
+//! invoices are checked again and a `pending` entry written in one
+//! transaction; then the message goes out; then the entry becomes `sent` or
+//! `failed`. A `pending` entry that outlives its run is `unknown` and is never
+//! sent again unless the user asks (`--resend-unknown`).
+
+use std::collections::BTreeMap;
+use std::fs::OpenOptions;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use rusqlite::{Connection, named_params};
+
+use super::due::assess_open;
+use super::{CaseFacts, require_invoice};
+use crate::cli::{LetterArgs, PreviewArgs, SendArgs};
+use crate::config::Config;
+use crate::context::Context;
+use crate::domain::contact::{Channel, Delivery};
+use crate::domain::ladder::{DueKind, assess};
+use crate::exit;
+use crate::mail::message::{Outgoing, new_message_id};
+use crate::mail::smtp::{self, Mailer};
+use crate::mail::templates::{Rendered, Templates};
+use crate::mail::vars::{InvoiceFacts, VarsInput, message_vars};
+use crate::store::{self, ClientRow, NewLog, ScanContext, ScanFilter, Store};
+use crate::{UsageError, domain::dates::add_days};
+
+/// Set to make `dun send` stop dead right after writing a `pending` entry,
+/// before the message goes out: for testing the crash path. Never set it in
+/// normal use.
+pub const FAULT_ENV: &str = "DUN_FAULT_AFTER_PENDING";
+
+/// One message to send: a client, e-mail or escalation, and its invoices with
+/// the step each one does.
+#[derive(Debug, Clone)]
+struct Planned {
+    client_id: i64,
+    escalate: bool,
+    /// (invoice number, ladder step index)
+    invoices: Vec<(String, usize)>,
+}
+
+/// Groups the e-mail actions due today by client and kind (rule 9).
+fn plan(ctx: &Context, db: &Store, client: Option<i64>, invoice: Option<i64>) -> Result<Vec<Planned>> {
+    let scan = ScanContext::load(db.conn())?;
+    let filter = ScanFilter {
+        due_until: add_days(ctx.today, -i64::from(ctx.config.ladder.min_day())),
+        client_id: client,
+        invoice_id: invoice,
+    };
+    let mut groups: BTreeMap<(String, bool), Planned> = BTreeMap::new();
+    store::scan_open(db.conn(), filter, ctx.today, |inv| {
+        let a = assess_open(ctx, &scan, inv);
+        for d in &a.due {
+            let escalate = match d.kind {
+                DueKind::Email => false,
+                DueKind::Escalate => true,
+                _ => continue,
+            };
+            let Some(step) = d.step else { continue };
+            groups
+                .entry((inv.client_handle.clone(), escalate))
+                .or_insert_with(|| Planned {
+                    client_id: inv.client_id,
+                    escalate,
+                    invoices: Vec::new(),
+                })
+                .invoices
+                .push((inv.number.clone(), step));
+        }
+        Ok(())
+    })?;
+    Ok(groups.into_values().collect())
+}
+
+/// A message rendered from fresh data, with the log entries it will write.
+struct Prepared {
+    outgoing: Outgoing,
+    /// (invoice id, invoice number, step name)
+    entries: Vec<(i64, String, String)>,
+}
+
+fn sender_email(config: &Config) -> Result<String> {
+    config.sender.email.clone().ok_or_else(|| {
+        anyhow!("[sender] email is not set in the config file; dun needs it as the From address (dun init writes a template)")
+    })
+}
+
+/// Checks the planned invoices again against the database as it is now and
+/// renders the message. `None` when nothing in it is due any more.
+fn prepare(ctx: &Context, conn: &Connection, p: &Planned, templates: &Templates) -> Result<Option<Prepared>> {
+    let ladder = &ctx.config.ladder;
+    let mut facts = Vec::new();
+    let mut entries = Vec::new();
+    let mut firmest = 0;
+    for (number, step) in &p.invoices {
+        let inv = require_invoice(conn, number, ctx.today)?;
+        let case_facts = CaseFacts::load(conn, &inv)?;
+        let a = assess(&case_facts.case(&inv), ladder, &ctx.config.schedule, ctx.today);
+        let kind = if p.escalate {
+            DueKind::Escalate
+        } else {
+            DueKind::Email
+        };
+        if !a.due.iter().any(|d| d.kind == kind && d.step == Some(*step)) {
+            continue; // paid, held or done a moment ago
+        }
+        firmest = firmest.max(*step);
+        entries.push((inv.id, inv.number.clone(), ladder.steps()[*step].name.clone()));
+        let payments = store::payments(conn, inv.id)?;
+        facts.push(InvoiceFacts {
+            invoice: inv,
+            payments,
+        });
+    }
+    if facts.is_empty() {
+        return Ok(None);
+    }
+    let client = store::client_by_id(conn, p.client_id)?;
+    let step = &ladder.steps()[firmest];
+    let template = step
+        .template
+        .as_deref()
+        .unwrap_or(if p.escalate { "escalate" } else { "reminder" });
+    let contacts = store::escalation_contacts(conn, client.id)?;
+    let escalation: Vec<_> = contacts.iter().filter(|c| c.email.is_some()).collect();
+    let (to, recipient_name, role): (Vec<(String, String)>, String, Option<String>) =
+        if p.escalate && !escalation.is_empty() {
+            (
+                escalation
+                    .iter()
+                    .map(|c| (c.name.clone(), c.email.clone().unwrap_or_default()))
+                    .collect(),
+                escalation[0].name.clone(),
+                escalation[0].role.clone(),
+            )
+        } else {
+            (
+                client
+                    .emails
+                    .iter()
+                    .map(|e| (client.name.clone(), e.clone()))
+                    .collect(),
+                client.name.clone(),
+                None,
+            )
+        };
+    let rendered = render_for(
+        ctx,
+        templates,
+        &client,
+        &recipient_name,
+        role.as_deref(),
+        &step.name,
+        template,
+        &facts,
+    )?;
+    let from_email = sender_email(&ctx.config).unwrap_or_else(|_| "dun@localhost".into());
+    let references = earlier_message_ids(conn, &facts)?;
+    Ok(Some(Prepared {
+        outgoing: Outgoing {
+            from_name: ctx.config.sender.name.clone(),
+            from_email: from_email.clone(),
+            reply_to: ctx.config.sender.reply_to.clone(),
+            to,
+            subject: rendered.subject,
+            body: rendered.body,
+            message_id: new_message_id(&from_email),
+            references,
+        },
+        entries,
+    }))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_for(
+    ctx: &Context,
+    templates: &Templates,
+    client: &ClientRow,
+    recipient: &str,
+    role: Option<&str>,
+    step: &str,
+    template: &str,
+    facts: &[InvoiceFacts],
+) -> Result<Rendered> {
+    let vars = message_vars(&VarsInput {
+        config: &ctx.config,
+        today: ctx.today,
+        client,
+        recipient_name: recipient,
+        recipient_role: role,
+        step,
+        invoices: facts,
+        reminders: &[],
+        deadline_days: 14,
+    })?;
+    templates.render(&client.lang, template, &vars)
+}
+
+/// Message-IDs of the e-mails already sent on these invoices, oldest first.
+fn earlier_message_ids(conn: &Connection, facts: &[InvoiceFacts]) -> Result<Vec<String>> {
+    let mut ids: Vec<(i64, String)> = Vec::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, message_id FROM contact_log
+         WHERE invoice_id = :invoice AND message_id IS NOT NULL AND delivery = 'sent'",
+    )?;
+    for f in facts {
+        let rows = stmt.query_map(named_params! { ":invoice": f.invoice.id }, |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        for r in rows {
+            let (id, mid): (i64, String) = r?;
+            if !ids.iter().any(|(_, m)| *m == mid) {
+                ids.push((id, mid));
+            }
+        }
+    }
+    ids.sort();
+    // Enough to thread; a long chain adds nothing.
+    let skip = ids.len().saturating_sub(10);
+    Ok(ids.into_iter().skip(skip).map(|(_, m)| m).collect())
+}
+
+/// `pending` entries left by a run that stopped: they may or may not have gone.
+fn unknown_entries(conn: &Connection) -> Result<Vec<(i64, String, String, String)>> {
+    let mut stmt = conn.prepare(
+        "SELECT l.id, i.number, COALESCE(l.step, ''), l.on_date FROM contact_log l
+         JOIN invoice i ON i.id = l.invoice_id WHERE l.delivery = 'pending' ORDER BY l.id",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn set_delivery(
+    conn: &Connection,
+    message_id: &str,
+    delivery: Delivery,
+    detail: Option<&str>,
+    at: &str,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE contact_log SET delivery = :delivery, delivery_detail = :detail, delivered_at = :at
+         WHERE message_id = :mid AND delivery = 'pending'",
+    )?
+    .execute(named_params! {
+        ":delivery": delivery.as_str(),
+        ":detail": detail,
+        ":at": at,
+        ":mid": message_id,
+    })?;
+    Ok(())
+}
+
+/// Holds the send lock for the life of the value: two runs never interleave.
+fn lock(db_path: &std::path::Path) -> Result<std::fs::File> {
+    let mut path = db_path.as_os_str().to_owned();
+    path.push(".send.lock");
+    let path = PathBuf::from(path);
+    let mut options = OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options
+        .open(&path)
+        .with_context(|| format!("cannot open the send lock {}", path.display()))?;
+    file.lock()
+        .with_context(|| format!("cannot take the send lock {}", path.display()))?;
+    Ok(file)
+}
+
+fn describe(p: &Prepared) -> String {
+    let to: Vec<&str> = p.outgoing.to.iter().map(|(_, a)| a.as_str()).collect();
+    let numbers: Vec<&str> = p.entries.iter().map(|(_, n, _)| n.as_str()).collect();
+    format!(
+        "{}  ({})  → {}",
+        p.outgoing.subject,
+        numbers.join(", "),
+        to.join(", ")
+    )
+}
+
+pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
+    let smtp_cfg = match (&ctx.config.smtp, args.dry_run) {
+        (Some(s), _) => Some(s.clone()),
+        (None, true) => None,
+        (None, false) => bail!(
+            "there is no [smtp] section in {}; add host, port, security and username (dun init writes a commented one)",
+            ctx.config_path.display()
+        ),
+    };
+    if !args.dry_run {
+        sender_email(&ctx.config)?;
+        if ctx.config.sender.name.trim().is_empty() {
+            bail!(
+                "[sender] name is not set in the config file; reminders go out in your name, so dun needs it"
+            );
+        }
+    }
+    if let Some(s) = &smtp_cfg {
+        smtp::check(s)?;
+    }
+    let mut db = ctx.open_store()?;
+    let _lock = if args.dry_run {
+        None
+    } else {
+        Some(lock(&ctx.db_path)?)
+    };
+    let client = args
+        .client
+        .as_deref()
+        .map(|h| super::require_client(db.conn(), h))
+        .transpose()?
+        .map(|c| c.id);
+    let invoice = args
+        .invoice
+        .as_deref()
+        .map(|n| require_invoice(db.conn(), n, ctx.today))
+        .transpose()?
+        .map(|i| i.id);
+
+    // Entries of a run that stopped between `pending` and `sent`.
+    let unknown = unknown_entries(db.conn())?;
+    if !unknown.is_empty() {
+        if args.resend_unknown && !args.dry_run {
+            db.write(|tx| {
+                for (id, ..) in &unknown {
+                    tx.execute(
+                        "UPDATE contact_log SET delivery = 'failed',
+                            delivery_detail = 'unknown: dun stopped while sending; resent on request'
+                         WHERE id = ?1 AND delivery = 'pending'",
+                        [id],
+                    )?;
+                }
+                Ok(())
+            })?;
+        } else {
+            let list: Vec<String> = unknown
+                .iter()
+                .map(|(_, n, s, d)| format!("{n} {s} of {d}"))
+                .collect();
+            eprintln!(
+                "warning: {} e-mail(s) may or may not have gone out (dun stopped while sending them): {}; dun will not send them again unless you run dun send --resend-unknown",
+                unknown.len(),
+                list.join(", ")
+            );
+        }
+    }
+
+    let templates = Templates::new(&ctx.config_path);
+    let planned = plan(ctx, &db, client, invoice)?;
+    // Render everything first: a template error stops the run before anything is sent.
+    let mut previews = Vec::new();
+    for p in &planned {
+        if let Some(prep) = prepare(ctx, db.conn(), p, &templates)? {
+            previews.push(prep);
+        }
+    }
+    if previews.is_empty() {
+        ctx.say(format!("Nothing to send today ({}).", ctx.today));
+        return Ok(exit::OK);
+    }
+    let invoices: usize = previews.iter().map(|p| p.entries.len()).sum();
+    if args.dry_run {
+        ctx.say(format!(
+            "Would send {} e-mail(s) covering {invoices} invoice(s) (dry run: nothing sent, nothing written):",
+            previews.len()
+        ));
+        for p in &previews {
+            ctx.say(format!("  {}", describe(p)));
+        }
+        return Ok(exit::OK);
+    }
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(UsageError(
+                "dun send needs --yes when it is not run from a terminal (from cron: dun send --yes --quiet)"
+                    .into(),
+            )
+            .into());
+        }
+        println!("{} e-mail(s) covering {invoices} invoice(s):", previews.len());
+        for p in &previews {
+            println!("  {}", describe(p));
+        }
+        print!("Send them now? [y/N] ");
+        std::io::stdout().flush()?;
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "Yes") {
+            println!("Nothing sent.");
+            return Ok(exit::OK);
+        }
+    }
+    drop(previews);
+
+    let smtp_cfg = smtp_cfg.expect("checked above");
+    let mut mailer = Mailer::new(&smtp_cfg, ctx.verbose)?;
+    let bar = progress_bar(ctx, planned.len());
+    let (mut sent, mut sent_invoices, mut failures) = (0usize, 0usize, Vec::new());
+    for p in &planned {
+        // Check again and write `pending`, in one transaction.
+        let prepared = db.write(|tx| {
+            let Some(prep) = prepare(ctx, tx, p, &templates)? else {
+                return Ok(None);
+            };
+            let recipients: Vec<&str> = prep.outgoing.to.iter().map(|(_, a)| a.as_str()).collect();
+            let recipients = recipients.join(", ");
+            for (invoice_id, _, step) in &prep.entries {
+                store::insert_log(
+                    tx,
+                    &NewLog {
+                        invoice_id: *invoice_id,
+                        channel: Channel::Email,
+                        inbound: false,
+                        on: ctx.today,
+                        at: &ctx.now,
+                        step: Some(step),
+                        outcome: None,
+                        note: None,
+                        recipients: Some(&recipients),
+                        subject: Some(&prep.outgoing.subject),
+                        message_id: Some(&prep.outgoing.message_id),
+                        delivery: Some(Delivery::Pending),
+                    },
+                )?;
+            }
+            Ok(Some(prep))
+        })?;
+        let Some(prep) = prepared else {
+            bar.inc(1);
+            continue;
+        };
+        if std::env::var_os(FAULT_ENV).is_some() {
+            eprintln!("dun: {FAULT_ENV} is set: stopping after writing pending, as a crash would");
+            std::process::abort();
+        }
+        let outcome = prep
+            .outgoing
+            .build(SystemTime::now())
+            .map_err(|e| format!("{e:#}"))
+            .and_then(|m| mailer.send(&m));
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        match &outcome {
+            Ok(_) => {
+                db.write(|tx| set_delivery(tx, &prep.outgoing.message_id, Delivery::Sent, None, &now))?;
+                sent += 1;
+                sent_invoices += prep.entries.len();
+            }
+            Err(reason) => {
+                db.write(|tx| {
+                    set_delivery(
+                        tx,
+                        &prep.outgoing.message_id,
+                        Delivery::Failed,
+                        Some(reason),
+                        &now,
+                    )
+                })?;
+                failures.push(format!("{}: {reason}", describe(&prep)));
+            }
+        }
+        if ctx.verbose {
+            bar.suspend(|| {
+                eprintln!(
+                    "dun: {} {}",
+                    if outcome.is_ok() { "sent" } else { "failed" },
+                    describe(&prep)
+                )
+            });
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    mailer.quit();
+    ctx.say(format!(
+        "Sent {sent} e-mail(s) covering {sent_invoices} invoice(s)."
+    ));
+    if failures.is_empty() {
+        return Ok(exit::OK);
+    }
+    for f in &failures {
+        eprintln!("error: not sent: {f}");
+    }
+    eprintln!(
+        "error: {} e-mail(s) failed; they are logged as failed and the next dun send tries them again",
+        failures.len()
+    );
+    Ok(exit::SEND_FAILED)
+}
+
+fn progress_bar(ctx: &Context, len: usize) -> indicatif::ProgressBar {
+    if ctx.quiet || len < 10 || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("sending {bar:30} {pos}/{len} e-mails") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+pub fn preview(ctx: &Context, args: PreviewArgs) -> Result<u8> {
+    let db = ctx.open_store()?;
+    let conn = db.conn();
+    let inv = require_invoice(conn, &args.number, ctx.today)?;
+    let templates = Templates::new(&ctx.config_path);
+    let ladder = &ctx.config.ladder;
+    let explicit = match &args.step {
+        Some(s) => Some(ladder.index_of(s).ok_or_else(|| {
+            let names: Vec<_> = ladder
+                .steps()
+                .iter()
+                .filter(|s| s.action.is_email())
+                .map(|s| s.name.as_str())
+                .collect();
+            anyhow!(
+                "step \"{s}\" is not on the ladder; e-mail steps are: {}",
+                names.join(", ")
+            )
+        })?),
+        None => None,
+    };
+    if let Some(i) = explicit
+        && !ladder.steps()[i].action.is_email()
+    {
+        bail!(
+            "step \"{}\" is a {}, not an e-mail; dun letter prints letters",
+            ladder.steps()[i].name,
+            ladder.steps()[i].action
+        );
+    }
+    // What `dun send` would send today, consolidated with the client's other invoices.
+    let planned = if explicit.is_none() {
+        plan(ctx, &db, Some(inv.client_id), None)?
+    } else {
+        Vec::new()
+    };
+    let group = planned
+        .iter()
+        .find(|p| p.invoices.iter().any(|(n, _)| *n == inv.number));
+    let (prep, note) = match group {
+        Some(p) => (
+            prepare(ctx, conn, p, &templates)?,
+            "due today: dun send sends this",
+        ),
+        None => {
+            let facts = CaseFacts::load(conn, &inv)?;
+            let a = assess(&facts.case(&inv), ladder, &ctx.config.schedule, ctx.today);
+            let step = explicit
+                .or_else(|| {
+                    a.next
+                        .map(|n| n.step)
+                        .filter(|&i| ladder.steps()[i].action.is_email())
+                })
+                .or_else(|| ladder.steps().iter().position(|s| s.action.is_email()))
+                .ok_or_else(|| anyhow!("the ladder has no e-mail step to preview"))?;
+            let escalate = ladder.steps()[step].action == crate::domain::contact::StepAction::Escalate;
+            let p = Planned {
+                client_id: inv.client_id,
+                escalate,
+                invoices: vec![(inv.number.clone(), step)],
+            };
+            (
+                preview_one(ctx, conn, &p, &templates)?,
+                "not due today: a preview of this step",
+            )
+        }
+    };
+    let prep = prep.ok_or_else(|| anyhow!("invoice {} has nothing left to send", inv.number))?;
+    if ctx.config.sender.email.is_none() {
+        eprintln!(
+            "note: [sender] email is not set in the config file; dun send needs it as the From address"
+        );
+    }
+    let o = &prep.outgoing;
+    if !ctx.quiet {
+        let steps: Vec<String> = prep.entries.iter().map(|(_, n, s)| format!("{n} {s}")).collect();
+        eprintln!("({note}: {})", steps.join(", "));
+    }
+    let mut out = std::io::stdout().lock();
+    if ctx.verbose {
+        // The message exactly as it goes on the wire, encodings and all.
+        out.write_all(&o.build(SystemTime::now())?.formatted())?;
+        return Ok(exit::OK);
+    }
+    o.build(SystemTime::now())?; // the same checks a real send makes
+    let mailbox = |name: &str, addr: &str| {
+        if name.is_empty() {
+            addr.to_string()
+        } else {
+            format!("{name} <{addr}>")
+        }
+    };
+    writeln!(out, "From: {}", mailbox(&o.from_name, &o.from_email))?;
+    let to: Vec<String> = o.to.iter().map(|(n, a)| mailbox(n, a)).collect();
+    writeln!(out, "To: {}", to.join(", "))?;
+    if let Some(r) = &o.reply_to {
+        writeln!(out, "Reply-To: {r}")?;
+    }
+    writeln!(out, "Subject: {}", o.subject)?;
+    if let Some(last) = o.references.last() {
+        writeln!(out, "In-Reply-To: {last}")?;
+    }
+    writeln!(out, "Auto-Submitted: auto-generated")?;
+    writeln!(
+        out,
+        "(Date and Message-ID are set when it is sent; -v shows the raw message)"
+    )?;
+    writeln!(out)?;
+    out.write_all(o.body.as_bytes())?;
+    Ok(exit::OK)
+}
+
+/// Like [`prepare`] but for a step that is not due: renders it regardless.
+fn preview_one(
+    ctx: &Context,
+    conn: &Connection,
+    p: &Planned,
+    templates: &Templates,
+) -> Result<Option<Prepared>> {
+    let (number, step) = &p.invoices[0];
+    let inv = require_invoice(conn, number, ctx.today)?;
+    let payments = store::payments(conn, inv.id)?;
+    let client = store::client_by_id(conn, inv.client_id)?;
+    let s = &ctx.config.ladder.steps()[*step];
+    let template = s.template.as_deref().unwrap_or("reminder");
+    let facts = vec![InvoiceFacts {
+        invoice: inv,
+        payments,
+    }];
+    let contacts = store::escalation_contacts(conn, client.id)?;
+    let contact = contacts.iter().find(|c| c.email.is_some()).filter(|_| p.escalate);
+    let to: Vec<(String, String)> = match contact {
+        Some(c) => vec![(c.name.clone(), c.email.clone().unwrap_or_default())],
+        None => client
+            .emails
+            .iter()
+            .map(|e| (client.name.clone(), e.clone()))
+            .collect(),
+    };
+    let (name, role) = match contact {
+        Some(c) => (c.name.clone(), c.role.clone()),
+        None => (client.name.clone(), None),
+    };
+    let rendered = render_for(
+        ctx,
+        templates,
+        &client,
+        &name,
+        role.as_deref(),
+        &s.name,
+        template,
+        &facts,
+    )?;
+    let from_email = ctx
+        .config
+        .sender
+        .email
+        .clone()
+        .unwrap_or_else(|| "you@example.org".into());
+    if to.is_empty() {
+        bail!(
+            "client {} has no e-mail address; add one with dun client edit {} --email ADDRESS",
+            client.handle,
+            client.handle
+        );
+    }
+    Ok(Some(Prepared {
+        outgoing: Outgoing {
+            from_name: ctx.config.sender.name.clone(),
+            from_email: from_email.clone(),
+            reply_to: ctx.config.sender.reply_to.clone(),
+            to,
+            subject: rendered.subject,
+            body: rendered.body,
+            message_id: new_message_id(&from_email),
+            references: earlier_message_ids(conn, &facts)?,
+        },
+        entries: vec![(
+            facts[0].invoice.id,
+            facts[0].invoice.number.clone(),
+            s.name.clone(),
+        )],
+    }))
+}
+
+pub fn letter(ctx: &Context, args: LetterArgs) -> Result<u8> {
+    let db = ctx.open_store()?;
+    let conn = db.conn();
+    let inv = require_invoice(conn, &args.number, ctx.today)?;
+    if inv.closed.is_some() || inv.balance() <= 0 {
+        bail!(
+            "invoice {} is {}; there is nothing to demand",
+            inv.number,
+            inv.closed.as_deref().unwrap_or("paid")
+        );
+    }
+    let client = store::client_by_id(conn, inv.client_id)?;
+    let mut log = store::log_entries(conn, inv.id)?;
+    log.retain(|l| {
+        !l.inbound
+            && l.outcome != Some(crate::domain::contact::Outcome::Bounced)
+            && matches!(l.delivery, None | Some(Delivery::Sent))
+            && matches!(l.channel, Channel::Email | Channel::Call | Channel::Letter)
+    });
+    log.sort_by_key(|l| (l.on, l.id));
+    let payments = store::payments(conn, inv.id)?;
+    let facts = vec![InvoiceFacts {
+        invoice: inv,
+        payments,
+    }];
+    let vars = message_vars(&VarsInput {
+        config: &ctx.config,
+        today: ctx.today,
+        client: &client,
+        recipient_name: &client.name,
+        recipient_role: None,
+        step: "demand",
+        invoices: &facts,
+        reminders: &log,
+        deadline_days: i64::from(args.deadline),
+    })?;
+    let templates = Templates::new(&ctx.config_path);
+    let r = templates.render(&client.lang, "demand", &vars)?;
+    let text = format!("{}\n\n{}", r.subject, r.body);
+    let number = &facts[0].invoice.number;
+    match &args.out {
+        Some(path) => {
+            let mut options = OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut f = options
+                .open(path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            f.write_all(text.as_bytes())?;
+            ctx.say(format!(
+                "wrote the demand letter for invoice {number} to {}",
+                path.display()
+            ));
+            ctx.say(format!("when it has gone out: dun log {number} letter"));
+        }
+        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+    }
+    Ok(exit::OK)
+}
+
+pub fn smtp_test(ctx: &Context) -> Result<u8> {
+    let cfg = ctx.config.smtp.as_ref().ok_or_else(|| {
+        anyhow!(
+            "there is no [smtp] section in {}; add one (dun init writes a commented one)",
+            ctx.config_path.display()
+        )
+    })?;
+    let mut mailer = Mailer::new(cfg, ctx.verbose)?;
+    mailer.connect()?;
+    mailer.quit();
+    let auth = match &cfg.username {
+        Some(u) => format!(", logged in as {u}"),
+        None => ", no login configured".to_string(),
+    };
+    ctx.say(format!(
+        "connected to {}:{} ({:?}){auth}; nothing was sent",
+        cfg.host,
+        smtp::port(cfg),
+        cfg.security
+    ));
+    Ok(exit::OK)
+}

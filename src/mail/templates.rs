@@ -1,0 +1,204 @@
+//! Message templates: built in for five languages, overridable per file, and
+//! rendered by minijinja in strict mode, so that an unknown variable is an
+//! error at `dun preview` and never a blank in a sent e-mail.
+//!
+//! Owns the variables a template sees ([`MessageVars`]); builds no headers
+//! and sends nothing.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, anyhow, bail};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use serde::Serialize;
+
+/// The template names dun ships.
+pub const BUILTIN_NAMES: &[&str] = &["reminder", "follow-up", "escalate", "demand"];
+
+fn builtin(lang: &str, name: &str) -> Option<&'static str> {
+    macro_rules! table {
+        ($($lang:literal),+) => {
+            match (lang, name) {
+                $(
+                    ($lang, "reminder") => Some(include_str!(concat!("../../templates/builtin/", $lang, "/reminder.txt"))),
+                    ($lang, "follow-up") => Some(include_str!(concat!("../../templates/builtin/", $lang, "/follow-up.txt"))),
+                    ($lang, "escalate") => Some(include_str!(concat!("../../templates/builtin/", $lang, "/escalate.txt"))),
+                    ($lang, "demand") => Some(include_str!(concat!("../../templates/builtin/", $lang, "/demand.txt"))),
+                )+
+                _ => None,
+            }
+        };
+    }
+    table!("en", "sv", "tr", "ru", "ro")
+}
+
+/// Everything a template may use. Strings are already formatted for the
+/// client's language. docs/templates.md lists these for users.
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageVars {
+    pub sender: SenderVars,
+    pub client: ClientVars,
+    pub recipient: RecipientVars,
+    pub today: String,
+    pub step: String,
+    pub count: usize,
+    pub invoices: Vec<InvoiceVars>,
+    pub invoice: InvoiceVars,
+    pub totals: Vec<String>,
+    pub charges: bool,
+    pub fees: FeesVars,
+    pub deadline: String,
+    pub deadline_days: i64,
+    pub reminders: Vec<ReminderVars>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SenderVars {
+    pub name: String,
+    pub email: String,
+    pub signature: String,
+    pub payment_instructions: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientVars {
+    pub name: String,
+    pub handle: String,
+    pub email: String,
+    pub phone: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RecipientVars {
+    pub name: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InvoiceVars {
+    pub number: String,
+    pub description: String,
+    pub pay_link: String,
+    pub issued: String,
+    pub due: String,
+    pub days_overdue: i64,
+    pub currency: String,
+    pub amount: String,
+    pub paid: String,
+    pub balance: String,
+    pub fee: String,
+    pub interest: String,
+    pub total: String,
+    pub has_payments: bool,
+    pub has_fee: bool,
+    pub has_interest: bool,
+    pub interest_from: String,
+    pub interest_days: i64,
+    pub payments: Vec<PaymentVars>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PaymentVars {
+    pub date: String,
+    pub amount: String,
+    pub method: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FeesVars {
+    pub interest_percent: String,
+    pub flat_fee_enabled: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReminderVars {
+    pub date: String,
+    pub step: String,
+    pub channel: String,
+}
+
+/// A rendered template: the subject line and the plain-text body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub body: String,
+}
+
+/// Where templates come from: the user's folder first, then the built-in set.
+pub struct Templates {
+    dir: PathBuf,
+}
+
+impl Templates {
+    /// `config_path` is the config file in force; overrides live beside it.
+    pub fn new(config_path: &Path) -> Templates {
+        let dir = config_path
+            .parent()
+            .map(|p| p.join("templates"))
+            .unwrap_or_else(|| PathBuf::from("templates"));
+        Templates { dir }
+    }
+
+    pub fn override_path(&self, lang: &str, name: &str) -> PathBuf {
+        self.dir.join(lang).join(format!("{name}.txt"))
+    }
+
+    /// The template's text and where it came from (for error messages).
+    pub fn source(&self, lang: &str, name: &str) -> Result<(String, String)> {
+        let path = self.override_path(lang, name);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => return Ok((text, path.display().to_string())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => bail!("cannot read template {}: {e}", path.display()),
+        }
+        match builtin(lang, name) {
+            Some(text) => Ok((text.to_string(), format!("built-in template {lang}/{name}"))),
+            None => bail!(
+                "there is no template \"{name}\" for language {lang}; create {} (first line \"Subject: ...\")",
+                path.display()
+            ),
+        }
+    }
+
+    pub fn render(&self, lang: &str, name: &str, vars: &MessageVars) -> Result<Rendered> {
+        let (text, origin) = self.source(lang, name)?;
+        render_text(&text, &origin, vars)
+    }
+}
+
+/// Renders a template's text: first line `Subject: …`, then the body.
+pub fn render_text(text: &str, origin: &str, vars: &MessageVars) -> Result<Rendered> {
+    if !text.trim_start_matches('\u{feff}').starts_with("Subject:") {
+        bail!("{origin}: the first line must be \"Subject: ...\"");
+    }
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    let out = env
+        .render_str(text.trim_start_matches('\u{feff}'), minijinja::value::Serde(vars))
+        .map_err(|e| {
+            let mut msg = e.to_string();
+            if let Some(line) = e.line() {
+                msg = format!("line {line}: {msg}");
+            }
+            anyhow!("{origin}: {msg}")
+        })?;
+    let (first, rest) = out.split_once('\n').unwrap_or((&out, ""));
+    let subject = first.trim_start_matches("Subject:").trim();
+    // A subject is one header line: whatever the data held, no line breaks.
+    let subject: String = subject
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if subject.trim().is_empty() {
+        bail!("{origin}: the subject is empty");
+    }
+    let body: Vec<&str> = rest.lines().map(str::trim_end).collect();
+    let start = body.iter().position(|l| !l.is_empty()).unwrap_or(body.len());
+    let end = body.iter().rposition(|l| !l.is_empty()).map_or(start, |i| i + 1);
+    let mut text = body[start..end].join("\n");
+    text.push('\n');
+    Ok(Rendered {
+        subject: subject.split_whitespace().collect::<Vec<_>>().join(" "),
+        body: text,
+    })
+}
