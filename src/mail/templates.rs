@@ -173,17 +173,22 @@ pub fn render_text(text: &str, origin: &str, vars: &MessageVars) -> Result<Rende
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| AutoEscape::None);
-    let out = env
-        .render_str(text.trim_start_matches('\u{feff}'), minijinja::value::Serde(vars))
-        .map_err(|e| {
-            let mut msg = e.to_string();
-            if let Some(line) = e.line() {
-                msg = format!("line {line}: {msg}");
-            }
-            anyhow!("{origin}: {msg}")
-        })?;
-    let (first, rest) = out.split_once('\n').unwrap_or((&out, ""));
-    let subject = first.trim_start_matches("Subject:").trim();
+    let text = text.trim_start_matches('\u{feff}');
+    // The subject line and the body render apart, so that nothing the data
+    // holds can move text from one into the other.
+    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+    let render = |source: &str, line_offset: usize| {
+        env.render_str(source, minijinja::value::Serde(vars))
+            .map_err(|e| {
+                let mut msg = e.to_string();
+                if let Some(line) = e.line() {
+                    msg = format!("line {}: {msg}", line + line_offset);
+                }
+                anyhow!("{origin}: {msg}")
+            })
+    };
+    let subject = render(first.trim_start_matches("Subject:").trim(), 0)?;
+    let out = render(rest, 1)?;
     // A subject is one header line: whatever the data held, no line breaks.
     let subject: String = subject
         .chars()
@@ -192,7 +197,7 @@ pub fn render_text(text: &str, origin: &str, vars: &MessageVars) -> Result<Rende
     if subject.trim().is_empty() {
         bail!("{origin}: the subject is empty");
     }
-    let body: Vec<&str> = rest.lines().map(str::trim_end).collect();
+    let body: Vec<&str> = out.lines().map(str::trim_end).collect();
     let start = body.iter().position(|l| !l.is_empty()).unwrap_or(body.len());
     let end = body.iter().rposition(|l| !l.is_empty()).map_or(start, |i| i + 1);
     let mut text = body[start..end].join("\n");
@@ -201,4 +206,166 @@ pub fn render_text(text: &str, origin: &str, vars: &MessageVars) -> Result<Rende
         subject: subject.split_whitespace().collect::<Vec<_>>().join(" "),
         body: text,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invoice(n: usize, charges: bool) -> InvoiceVars {
+        InvoiceVars {
+            number: format!("2026-01{n}"),
+            description: if n == 1 {
+                "Design work".into()
+            } else {
+                String::new()
+            },
+            pay_link: if n == 2 {
+                "https://pay.example.org/x".into()
+            } else {
+                String::new()
+            },
+            issued: "1 November 2026".into(),
+            due: "1 December 2026".into(),
+            days_overdue: 9,
+            currency: "EUR".into(),
+            amount: "1,200.00 EUR".into(),
+            paid: "200.00 EUR".into(),
+            balance: "1,000.00 EUR".into(),
+            fee: "40.00 EUR".into(),
+            interest: "2.19 EUR".into(),
+            total: "1,042.19 EUR".into(),
+            has_payments: n == 1,
+            has_fee: charges,
+            has_interest: charges,
+            interest_from: "2 December 2026".into(),
+            interest_days: 9,
+            payments: vec![PaymentVars {
+                date: "3 December 2026".into(),
+                amount: "200.00 EUR".into(),
+                method: "bank".into(),
+            }],
+        }
+    }
+
+    fn vars(count: usize, charges: bool, empty_sender: bool) -> MessageVars {
+        let invoices: Vec<_> = (1..=count).map(|n| invoice(n, charges)).collect();
+        MessageVars {
+            sender: SenderVars {
+                name: "Fia Freelance".into(),
+                email: "fia@example.org".into(),
+                signature: if empty_sender {
+                    String::new()
+                } else {
+                    "Storgatan 1\n111 22 Stockholm".into()
+                },
+                payment_instructions: if empty_sender {
+                    String::new()
+                } else {
+                    "Bankgiro 123-4567".into()
+                },
+            },
+            client: ClientVars {
+                name: "Acme AB".into(),
+                handle: "acme".into(),
+                email: "ap@acme.example".into(),
+                phone: String::new(),
+            },
+            recipient: RecipientVars {
+                name: "Erik Berg".into(),
+                role: "CFO".into(),
+            },
+            today: "10 December 2026".into(),
+            step: "follow-up".into(),
+            count,
+            invoice: invoices[0].clone(),
+            invoices,
+            totals: vec!["3,126.57 EUR".into()],
+            charges,
+            fees: FeesVars {
+                interest_percent: if charges { "8".into() } else { String::new() },
+                flat_fee_enabled: charges,
+            },
+            deadline: "24 December 2026".into(),
+            deadline_days: 14,
+            reminders: vec![ReminderVars {
+                date: "1 December 2026".into(),
+                step: "reminder".into(),
+                channel: "email".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn every_builtin_renders_strictly_for_one_and_several_invoices() {
+        let templates = Templates::new(Path::new("/nonexistent/config.toml"));
+        for lang in crate::domain::text::LANGUAGES {
+            for name in BUILTIN_NAMES {
+                for (count, charges, empty) in [
+                    (1, false, false),
+                    (1, true, true),
+                    (3, true, false),
+                    (3, false, true),
+                ] {
+                    let r = templates
+                        .render(lang, name, &vars(count, charges, empty))
+                        .unwrap_or_else(|e| panic!("{lang}/{name} ({count} invoices): {e:#}"));
+                    assert!(!r.subject.is_empty(), "{lang}/{name}");
+                    assert!(
+                        r.body.contains("2026-011"),
+                        "{lang}/{name} names the invoice:\n{}",
+                        r.body
+                    );
+                    if count == 3 {
+                        assert!(
+                            r.body.contains("2026-013"),
+                            "{lang}/{name} names all three:\n{}",
+                            r.body
+                        );
+                    }
+                    if charges {
+                        assert!(
+                            r.body.contains("40.00 EUR"),
+                            "{lang}/{name} shows the fee:\n{}",
+                            r.body
+                        );
+                    }
+                    assert!(
+                        !r.body.contains("\n\n\n"),
+                        "{lang}/{name}: stray blank lines:\n{}",
+                        r.body
+                    );
+                    assert!(
+                        !r.body.lines().any(|l| l.ends_with(' ')),
+                        "{lang}/{name}: trailing spaces"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_unknown_variable_is_an_error_naming_it() {
+        let e = render_text(
+            "Subject: hi {{ nosuch }}\n\nbody",
+            "test template",
+            &vars(1, false, false),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("test template") && e.contains("undefined"), "{e}");
+        let e = render_text("Hello\n", "test template", &vars(1, false, false))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("Subject:"), "{e}");
+    }
+
+    #[test]
+    fn the_subject_is_one_line_whatever_the_data() {
+        let mut v = vars(1, false, false);
+        v.invoice.number = "2026-011\r\nBcc: evil@example.net".into();
+        let r = render_text("Subject: Invoice {{ invoice.number }}\n\nbody\n", "t", &v).unwrap();
+        assert_eq!(r.subject, "Invoice 2026-011 Bcc: evil@example.net");
+        assert_eq!(r.body, "body\n");
+    }
 }

@@ -57,7 +57,8 @@ impl<'w> Renderer<'w> {
                 }
                 csv_record(
                     &mut self.buf,
-                    map.values().map(|v| formula_safe(&cell(v), v.is_string())),
+                    map.values()
+                        .map(|v| formula_safe(&cell(v), v.is_string() || v.is_array())),
                 );
                 if self.buf.len() > 64 * 1024 {
                     self.flush_csv()?;

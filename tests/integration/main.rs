@@ -1,4 +1,5 @@
 //! One integration crate that drives the real `dun` binary in temp dirs.
 
 mod common;
+mod ladder_walk;
 mod ledger;
