@@ -219,11 +219,25 @@ pub fn due(ctx: &Context) -> Result<u8> {
 
 fn print_agenda(ctx: &Context, out: &mut dyn Write, rows: &[AgendaRow]) -> Result<()> {
     let weekday = ctx.today.format("%A");
+    let schedule = &ctx.config.schedule;
+    let not_a_send_day = (!schedule.is_send_day(ctx.today)).then(|| {
+        let next = schedule.next_send_day(ctx.today);
+        format!(
+            "{weekday} is not a sending day: e-mails that fall due now go out on {} {next}.",
+            next.format("%A")
+        )
+    });
     if rows.is_empty() {
         writeln!(out, "Nothing to do today ({weekday} {}).", ctx.today)?;
+        if let Some(n) = not_a_send_day {
+            writeln!(out, "{n}")?;
+        }
         return Ok(());
     }
     writeln!(out, "{}", ctx.bold(&format!("Due on {weekday} {}", ctx.today)))?;
+    if let Some(n) = not_a_send_day {
+        writeln!(out, "{n}")?;
+    }
     let sections: [(&str, &[&str]); 6] = [
         ("E-mails to send", &["email", "escalate"]),
         ("Calls to make", &["call"]),
@@ -239,7 +253,7 @@ fn print_agenda(ctx: &Context, out: &mut dyn Write, rows: &[AgendaRow]) -> Resul
         }
         writeln!(out, "\n{} ({})", ctx.bold(title), part.len())?;
         let headers: Vec<String> = [
-            "invoice", "client", "step", "since", "days", "balance", "to", "note",
+            "invoice", "client", "step", "since", "days late", "balance", "to", "note",
         ]
         .iter()
         .map(|s| s.to_string())

@@ -61,19 +61,19 @@ fn client_from_row(r: &rusqlite::Row) -> rusqlite::Result<ClientRow> {
 }
 
 pub fn insert_client(conn: &Connection, c: &NewClient) -> Result<i64> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO client (handle, name, emails, phone, lang, notes, created_at)
          VALUES (:handle, :name, :emails, :phone, :lang, :notes, :now)",
-        named_params! {
-            ":handle": c.handle,
-            ":name": c.name,
-            ":emails": c.emails.join(", "),
-            ":phone": c.phone,
-            ":lang": c.lang,
-            ":notes": c.notes,
-            ":now": c.now,
-        },
-    )?;
+    )?
+    .execute(named_params! {
+        ":handle": c.handle,
+        ":name": c.name,
+        ":emails": c.emails.join(", "),
+        ":phone": c.phone,
+        ":lang": c.lang,
+        ":notes": c.notes,
+        ":now": c.now,
+    })?;
     Ok(conn.last_insert_rowid())
 }
 

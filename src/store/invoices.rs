@@ -109,25 +109,25 @@ pub struct NewInvoice<'a> {
 }
 
 pub fn insert_invoice(conn: &Connection, n: &NewInvoice) -> Result<i64> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO invoice (number, client_id, issued, due, amount, currency, description,
                               pay_link, start_step, entered_on, created_at)
          VALUES (:number, :client, :issued, :due, :amount, :currency, :description,
                  :pay_link, :start_step, :entered_on, :now)",
-        named_params! {
-            ":number": n.number,
-            ":client": n.client_id,
-            ":issued": n.issued,
-            ":due": n.due,
-            ":amount": n.amount,
-            ":currency": n.currency,
-            ":description": n.description,
-            ":pay_link": n.pay_link,
-            ":start_step": n.start_step,
-            ":entered_on": n.entered_on,
-            ":now": n.now,
-        },
-    )?;
+    )?
+    .execute(named_params! {
+        ":number": n.number,
+        ":client": n.client_id,
+        ":issued": n.issued,
+        ":due": n.due,
+        ":amount": n.amount,
+        ":currency": n.currency,
+        ":description": n.description,
+        ":pay_link": n.pay_link,
+        ":start_step": n.start_step,
+        ":entered_on": n.entered_on,
+        ":now": n.now,
+    })?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -168,9 +168,11 @@ pub fn set_closed(
     note: Option<&str>,
     write_down: i64,
 ) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE invoice SET closed = :closed, closed_on = :on, close_note = :note, write_down = :wd
          WHERE id = :id",
+    )?
+    .execute(
         named_params! { ":id": invoice_id, ":closed": closed, ":on": on, ":note": note, ":wd": write_down },
     )?;
     Ok(())
@@ -186,18 +188,18 @@ pub struct PaymentRow {
 }
 
 pub fn insert_payment(conn: &Connection, invoice_id: i64, p: &PaymentRow, now: &str) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO payment (invoice_id, amount, paid_on, method, note, created_at)
          VALUES (:invoice, :amount, :on, :method, :note, :now)",
-        named_params! {
-            ":invoice": invoice_id,
-            ":amount": p.amount,
-            ":on": p.paid_on,
-            ":method": p.method,
-            ":note": p.note,
-            ":now": now,
-        },
-    )?;
+    )?
+    .execute(named_params! {
+        ":invoice": invoice_id,
+        ":amount": p.amount,
+        ":on": p.paid_on,
+        ":method": p.method,
+        ":note": p.note,
+        ":now": now,
+    })?;
     Ok(())
 }
 
@@ -268,18 +270,18 @@ pub fn insert_hold(
     note: Option<&str>,
     now: &str,
 ) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO hold (invoice_id, kind, since, until, note, created_at)
          VALUES (:invoice, :kind, :since, :until, :note, :now)",
-        named_params! {
-            ":invoice": invoice_id,
-            ":kind": kind.as_str(),
-            ":since": since,
-            ":until": until,
-            ":note": note,
-            ":now": now,
-        },
-    )?;
+    )?
+    .execute(named_params! {
+        ":invoice": invoice_id,
+        ":kind": kind.as_str(),
+        ":since": since,
+        ":until": until,
+        ":note": note,
+        ":now": now,
+    })?;
     Ok(())
 }
 
@@ -375,26 +377,26 @@ pub struct NewLog<'a> {
 }
 
 pub fn insert_log(conn: &Connection, l: &NewLog) -> Result<i64> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO contact_log (invoice_id, channel, inbound, on_date, at, step, outcome, note,
                                   recipients, subject, message_id, delivery)
          VALUES (:invoice, :channel, :inbound, :on, :at, :step, :outcome, :note,
                  :recipients, :subject, :message_id, :delivery)",
-        named_params! {
-            ":invoice": l.invoice_id,
-            ":channel": l.channel.as_str(),
-            ":inbound": l.inbound,
-            ":on": l.on,
-            ":at": l.at,
-            ":step": l.step,
-            ":outcome": l.outcome.map(|o| o.as_str()),
-            ":note": l.note,
-            ":recipients": l.recipients,
-            ":subject": l.subject,
-            ":message_id": l.message_id,
-            ":delivery": l.delivery.map(|d| d.as_str()),
-        },
-    )?;
+    )?
+    .execute(named_params! {
+        ":invoice": l.invoice_id,
+        ":channel": l.channel.as_str(),
+        ":inbound": l.inbound,
+        ":on": l.on,
+        ":at": l.at,
+        ":step": l.step,
+        ":outcome": l.outcome.map(|o| o.as_str()),
+        ":note": l.note,
+        ":recipients": l.recipients,
+        ":subject": l.subject,
+        ":message_id": l.message_id,
+        ":delivery": l.delivery.map(|d| d.as_str()),
+    })?;
     Ok(conn.last_insert_rowid())
 }
 

@@ -187,3 +187,39 @@ impl Env {
         Run::from(c.output().expect("dun runs"))
     }
 }
+
+impl Env {
+    /// Runs `dun ARGS…` with these extra environment variables for this run only.
+    pub fn run_with(&self, vars: &[(&str, &str)], args: &[&str]) -> Run {
+        let mut c = self.cmd();
+        for (k, v) in vars {
+            c.env(k, v);
+        }
+        Run::from(c.args(args).output().expect("dun runs"))
+    }
+
+    /// Starts `dun ARGS…` and returns at once (stdin closed, output captured);
+    /// [`finish`] waits for it.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        std::process::Command::new(env!("CARGO_BIN_EXE_dun"))
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("DUN_DB", self.db())
+            .env("DUN_CONFIG", self.config())
+            .env("DUN_TODAY", &self.today)
+            .env("NO_COLOR", "1")
+            .envs(self.extra_env.iter().map(|(k, v)| (k, v)))
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("dun starts")
+    }
+}
+
+/// Waits for a run started by [`Env::spawn`].
+pub fn finish(child: std::process::Child) -> Run {
+    Run::from(child.wait_with_output().expect("dun runs"))
+}

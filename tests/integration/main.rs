@@ -3,3 +3,5 @@
 mod common;
 mod ladder_walk;
 mod ledger;
+mod send;
+mod smtp_server;
