@@ -253,7 +253,14 @@ fn print_agenda(ctx: &Context, out: &mut dyn Write, rows: &[AgendaRow]) -> Resul
         }
         writeln!(out, "\n{} ({})", ctx.bold(title), part.len())?;
         let headers: Vec<String> = [
-            "invoice", "client", "step", "since", "days late", "balance", "to", "note",
+            "invoice",
+            "client",
+            "step",
+            "since",
+            "days late",
+            "balance",
+            "to",
+            "note",
         ]
         .iter()
         .map(|s| s.to_string())

@@ -27,7 +27,7 @@ use crate::mail::message::{Outgoing, new_message_id};
 use crate::mail::smtp::{self, Mailer};
 use crate::mail::templates::{Rendered, Templates};
 use crate::mail::vars::{InvoiceFacts, VarsInput, message_vars};
-use crate::store::{self, ClientRow, NewLog, ScanContext, ScanFilter, Store};
+use crate::store::{self, ClientRow, NewLog, ScanContext, ScanFilter};
 use crate::{UsageError, domain::dates::add_days};
 
 /// Set to make `dun send` stop dead right after writing a `pending` entry,
@@ -46,15 +46,15 @@ struct Planned {
 }
 
 /// Groups the e-mail actions due today by client and kind (rule 9).
-fn plan(ctx: &Context, db: &Store, client: Option<i64>, invoice: Option<i64>) -> Result<Vec<Planned>> {
-    let scan = ScanContext::load(db.conn())?;
+fn plan(ctx: &Context, conn: &Connection, client: Option<i64>, invoice: Option<i64>) -> Result<Vec<Planned>> {
+    let scan = ScanContext::load(conn)?;
     let filter = ScanFilter {
         due_until: add_days(ctx.today, -i64::from(ctx.config.ladder.min_day())),
         client_id: client,
         invoice_id: invoice,
     };
     let mut groups: BTreeMap<(String, bool), Planned> = BTreeMap::new();
-    store::scan_open(db.conn(), filter, ctx.today, |inv| {
+    store::scan_open(conn, filter, ctx.today, |inv| {
         let a = assess_open(ctx, &scan, inv);
         for d in &a.due {
             let escalate = match d.kind {
@@ -325,41 +325,49 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
 
     // Entries of a run that stopped between `pending` and `sent`.
     let unknown = unknown_entries(db.conn())?;
-    if !unknown.is_empty() {
-        if args.resend_unknown && !args.dry_run {
-            db.write(|tx| {
-                for (id, ..) in &unknown {
-                    tx.execute(
-                        "UPDATE contact_log SET delivery = 'failed',
-                            delivery_detail = 'unknown: dun stopped while sending; resent on request'
-                         WHERE id = ?1 AND delivery = 'pending'",
-                        [id],
-                    )?;
-                }
-                Ok(())
-            })?;
-        } else {
-            let list: Vec<String> = unknown
-                .iter()
-                .map(|(_, n, s, d)| format!("{n} {s} of {d}"))
-                .collect();
-            eprintln!(
-                "warning: {} e-mail(s) may or may not have gone out (dun stopped while sending them): {}; dun will not send them again unless you run dun send --resend-unknown",
-                unknown.len(),
-                list.join(", ")
-            );
-        }
+    let resend = args.resend_unknown && !unknown.is_empty();
+    if !unknown.is_empty() && !args.resend_unknown {
+        let list: Vec<String> = unknown
+            .iter()
+            .map(|(_, n, s, d)| format!("{n} {s} of {d}"))
+            .collect();
+        eprintln!(
+            "warning: {} e-mail(s) may or may not have gone out (dun stopped while sending them): {}; dun will not send them again unless you run dun send --resend-unknown",
+            unknown.len(),
+            list.join(", ")
+        );
     }
+    let mark_unknown_failed = |conn: &Connection| -> Result<()> {
+        for (id, ..) in &unknown {
+            conn.execute(
+                "UPDATE contact_log SET delivery = 'failed',
+                    delivery_detail = 'unknown: dun stopped while sending; resent on request'
+                 WHERE id = ?1 AND delivery = 'pending'",
+                [id],
+            )?;
+        }
+        Ok(())
+    };
 
     let templates = Templates::new(&ctx.config_path);
-    let planned = plan(ctx, &db, client, invoice)?;
-    // Render everything first: a template error stops the run before anything is sent.
-    let mut previews = Vec::new();
-    for p in &planned {
-        if let Some(prep) = prepare(ctx, db.conn(), p, &templates)? {
-            previews.push(prep);
+    // Plan and render everything first: a template error stops the run before
+    // anything is sent. With --resend-unknown the plan sees the unknown
+    // entries as failed, but nothing is written until the user has said yes.
+    let (planned, previews) = {
+        let tx = db.conn().unchecked_transaction()?;
+        if resend {
+            mark_unknown_failed(&tx)?;
         }
-    }
+        let planned = plan(ctx, &tx, client, invoice)?;
+        let mut previews = Vec::new();
+        for p in &planned {
+            if let Some(prep) = prepare(ctx, &tx, p, &templates)? {
+                previews.push(prep);
+            }
+        }
+        tx.rollback()?;
+        (planned, previews)
+    };
     if previews.is_empty() {
         ctx.say(format!("Nothing to send today ({}).", ctx.today));
         return Ok(exit::OK);
@@ -397,6 +405,9 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
         }
     }
     drop(previews);
+    if resend {
+        db.write(|tx| mark_unknown_failed(tx))?;
+    }
 
     let smtp_cfg = smtp_cfg.expect("checked above");
     let mut mailer = Mailer::new(&smtp_cfg, ctx.verbose)?;
@@ -536,7 +547,7 @@ pub fn preview(ctx: &Context, args: PreviewArgs) -> Result<u8> {
     }
     // What `dun send` would send today, consolidated with the client's other invoices.
     let planned = if explicit.is_none() {
-        plan(ctx, &db, Some(inv.client_id), None)?
+        plan(ctx, conn, Some(inv.client_id), None)?
     } else {
         Vec::new()
     };

@@ -38,23 +38,29 @@ const EXPONENT_2: &[&str] = &[
 impl Currency {
     /// Looks a code up, case-insensitively; `None` for anything not in ISO 4217.
     pub fn from_code(code: &str) -> Option<Currency> {
-        let upper = code.trim().to_ascii_uppercase();
-        let exponent = if EXPONENT_2.contains(&upper.as_str()) {
+        let t = code.trim().as_bytes();
+        if t.len() != 3 {
+            return None;
+        }
+        let b = [
+            t[0].to_ascii_uppercase(),
+            t[1].to_ascii_uppercase(),
+            t[2].to_ascii_uppercase(),
+        ];
+        let upper = std::str::from_utf8(&b).ok()?;
+        // The lists are sorted (a test checks it).
+        let exponent = if EXPONENT_2.binary_search(&upper).is_ok() {
             2
-        } else if EXPONENT_0.contains(&upper.as_str()) {
+        } else if EXPONENT_0.binary_search(&upper).is_ok() {
             0
-        } else if EXPONENT_3.contains(&upper.as_str()) {
+        } else if EXPONENT_3.binary_search(&upper).is_ok() {
             3
-        } else if EXPONENT_4.contains(&upper.as_str()) {
+        } else if EXPONENT_4.binary_search(&upper).is_ok() {
             4
         } else {
             return None;
         };
-        let b = upper.as_bytes();
-        Some(Currency {
-            code: [b[0], b[1], b[2]],
-            exponent,
-        })
+        Some(Currency { code: b, exponent })
     }
 
     pub fn code(&self) -> &str {
@@ -224,6 +230,13 @@ mod tests {
 
     fn cur(code: &str) -> Currency {
         Currency::from_code(code).unwrap()
+    }
+
+    #[test]
+    fn code_lists_are_sorted_for_binary_search() {
+        for list in [EXPONENT_0, EXPONENT_2, EXPONENT_3, EXPONENT_4] {
+            assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
+        }
     }
 
     #[test]

@@ -212,7 +212,7 @@ impl Mailer {
             return Err(format!("{e:#}"));
         }
         let conn = self.conn.as_mut().expect("connected above");
-        match conn.send(message.envelope(), &message.formatted()) {
+        match send_one(conn, message.envelope(), &message.formatted()) {
             Ok(resp) => Ok(resp.message().collect::<Vec<_>>().join(" ")),
             Err(e) => Err(e.to_string()),
         }
@@ -225,6 +225,54 @@ impl Mailer {
         {
             let _ = c.quit();
         }
+    }
+}
+
+/// `SmtpConnection::send`, except that the message and its final dot go out
+/// in one write: lettre writes them separately on a socket without
+/// TCP_NODELAY, and Nagle then holds the 5-byte `.` until the server's
+/// delayed ACK, 40 ms a message on Linux.
+fn send_one(
+    conn: &mut SmtpConnection,
+    envelope: &lettre::address::Envelope,
+    email: &[u8],
+) -> Result<lettre::transport::smtp::response::Response, lettre::transport::smtp::Error> {
+    use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+    let ascii = |a: &lettre::Address| AsRef::<str>::as_ref(a).is_ascii();
+    if !email.is_ascii() || !envelope.from().is_none_or(ascii) || !envelope.to().iter().all(ascii) {
+        return conn.send(envelope, email);
+    }
+    let mut exchange = || {
+        conn.command(Mail::new(envelope.from().cloned(), vec![]))?;
+        for to in envelope.to() {
+            conn.command(Rcpt::new(to.clone(), vec![]))?;
+        }
+        conn.command(Data)?;
+        conn.command(DotStuffed(email))
+    };
+    let result = exchange();
+    if result.is_err() {
+        conn.abort();
+    }
+    result
+}
+
+/// The message as DATA carries it: dot-stuffed, then CRLF . CRLF.
+struct DotStuffed<'a>(&'a [u8]);
+
+impl std::fmt::Display for DotStuffed<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = std::str::from_utf8(self.0).map_err(|_| std::fmt::Error)?;
+        for (i, line) in text.split("\r\n").enumerate() {
+            if i > 0 {
+                f.write_str("\r\n")?;
+            }
+            if line.starts_with('.') {
+                f.write_str(".")?;
+            }
+            f.write_str(line)?;
+        }
+        f.write_str("\r\n.\r\n")
     }
 }
 

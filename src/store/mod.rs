@@ -23,7 +23,13 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 pub const APPLICATION_ID: i32 = 0x4455_4E21;
 
 /// The schema, one migration per version, in order. Never edit a shipped one.
-const MIGRATIONS: &[(&str, &str)] = &[("0001_ledger", include_str!("../../migrations/0001_ledger.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_ledger", include_str!("../../migrations/0001_ledger.sql")),
+    (
+        "0002_scan_index",
+        include_str!("../../migrations/0002_scan_index.sql"),
+    ),
+];
 
 /// The schema version this dun writes.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;

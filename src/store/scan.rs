@@ -175,14 +175,14 @@ pub fn scan_open(
         inv.client_emails = r.get(5)?;
         inv.client_phone = r.get(6)?;
         inv.client_lang = r.get(7)?;
-        inv.issued = r.get(8)?;
-        inv.due = r.get(9)?;
+        inv.issued = date(r, 8)?;
+        inv.due = date(r, 9)?;
         inv.amount = r.get(10)?;
         inv.currency = r.get(11)?;
         inv.description = r.get(12)?;
         inv.pay_link = r.get(13)?;
         inv.start_step = r.get(14)?;
-        inv.entered_on = r.get(15)?;
+        inv.entered_on = date(r, 15)?;
         inv.paid = r.get(16)?;
         inv.paid_days = r.get(17)?;
         inv.contacts.clear();
@@ -202,21 +202,45 @@ pub fn scan_open(
     Ok(())
 }
 
+/// A `YYYY-MM-DD` column without chrono's general-purpose parser (the scan
+/// reads millions of them); anything else goes through rusqlite as before.
+fn date(r: &rusqlite::Row, i: usize) -> rusqlite::Result<NaiveDate> {
+    if let Ok(s) = r.get_ref(i)?.as_str()
+        && let b = s.as_bytes()
+        && b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+    {
+        let num = |range: std::ops::Range<usize>| -> Option<u32> {
+            b[range].iter().try_fold(0u32, |n, c| {
+                c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+            })
+        };
+        if let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10))
+            && let Some(date) = NaiveDate::from_ymd_opt(y as i32, m, d)
+        {
+            return Ok(date);
+        }
+    }
+    r.get(i)
+}
+
 fn next_log(rows: &mut rusqlite::Rows) -> Result<Option<(i64, Contact)>> {
     let Some(r) = rows.next()? else { return Ok(None) };
-    let word = |i: usize| -> rusqlite::Result<Option<String>> { r.get(i) };
+    let word =
+        |i: usize| -> rusqlite::Result<Option<&str>> { Ok(r.get_ref(i)?.as_str_or_null().ok().flatten()) };
     let channel = word(2)?
-        .and_then(|c| Channel::parse(&c).ok())
+        .and_then(|c| Channel::parse(c).ok())
         .unwrap_or(Channel::Note);
     Ok(Some((
         r.get(0)?,
         Contact {
-            on: r.get(1)?,
+            on: date(r, 1)?,
             channel,
             inbound: r.get(3)?,
             step: r.get(4)?,
-            outcome: word(5)?.and_then(|o| Outcome::parse(&o).ok()),
-            delivery: word(6)?.and_then(|d| Delivery::parse(&d).ok()),
+            outcome: word(5)?.and_then(|o| Outcome::parse(o).ok()),
+            delivery: word(6)?.and_then(|d| Delivery::parse(d).ok()),
         },
     )))
 }

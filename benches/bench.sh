@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# The speed benchmark of SPEC.md §8 (see docs/performance.md).
+#
+#   benches/bench.sh
+#
+# Builds dun (--release --locked), generates (or reuses) databases with
+# 1,000 and 1,000,000 invoices with examples/gen.rs, then times, as whole
+# processes:
+#
+#   dun due                          > /dev/null
+#   dun overdue --format csv         > /dev/null
+#
+# and the floor for each: the sqlite3 shell running the two statements that
+# command runs (SCAN_INVOICES_SQL and SCAN_LOG_SQL, read from
+# src/store/scan.rs, parameters substituted) on the same file, output to
+# /dev/null. Runs are interleaved (dun, floor, dun, floor, ...) after one
+# warm-up run each, so that noise on a shared machine falls on both; the
+# table shows medians, the ratio dun/floor, and the bars. Peak memory (max
+# RSS) of both commands is measured at the largest size (the bar is on
+# `dun overdue --format csv`, which streams). Results are also saved to
+# $BENCH_DIR/results.txt.
+#
+# Settings (environment):
+#   BENCH_DIR         where the databases live   [target/bench]
+#   BENCH_SIZES       invoice counts             ["1000 1000000"]
+#   BENCH_RUNS_SMALL  runs per command, < 100k   [20]
+#   BENCH_RUNS_LARGE  runs per command, >= 100k  [5]
+#   BENCH_TODAY       --today for dun and gen    [2026-12-15, a Tuesday]
+#   BENCH_SEED        --seed for gen             [1]
+#
+# Needs: cargo, sqlite3, python3; GNU time (/usr/bin/time) for the memory
+# figure (installed with apt-get when missing and running as root; otherwise
+# VmHWM is polled from /proc/PID/status while the process runs).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BENCH_DIR=${BENCH_DIR:-$ROOT/target/bench}
+SIZES=${BENCH_SIZES:-"1000 1000000"}
+RUNS_SMALL=${BENCH_RUNS_SMALL:-20}
+RUNS_LARGE=${BENCH_RUNS_LARGE:-5}
+TODAY=${BENCH_TODAY:-2026-12-15}
+SEED=${BENCH_SEED:-1}
+
+for tool in cargo sqlite3 python3; do
+    command -v "$tool" > /dev/null || { echo "bench: $tool is needed" >&2; exit 1; }
+done
+if [ ! -x /usr/bin/time ] && [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
+    echo "== installing GNU time (apt-get install time)"
+    apt-get install -y -qq time > /dev/null || true
+fi
+mkdir -p "$BENCH_DIR"
+BENCH_DIR=$(cd "$BENCH_DIR" && pwd)
+
+echo "== build"
+nice -n 10 cargo build --release --locked --quiet --bin dun --example gen
+TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+DUN=$TARGET_DIR/release/dun
+GEN=$TARGET_DIR/release/examples/gen
+
+# dun runs on the default ladder, as on a fresh machine.
+export DUN_CONFIG=$BENCH_DIR/no-such-config.toml
+rm -f "$DUN_CONFIG"
+unset DUN_DB DUN_TODAY NO_COLOR
+
+echo "== data (in $BENCH_DIR)"
+DBS=()
+for n in $SIZES; do
+    db=$BENCH_DIR/dun-$n-seed$SEED-$TODAY.db
+    # A database is complete when gen finished (it left its report) and it
+    # holds the invoices it should.
+    have=$( [ -f "$db" ] && [ -f "$db.gen.txt" ] && sqlite3 "$db" 'SELECT COUNT(*) FROM invoice' 2> /dev/null || echo 0)
+    if [ "$have" = "$n" ]; then
+        echo "reusing $db"
+    else
+        rm -f "$db" "$db"-wal "$db"-shm "$db.gen.txt" "$db.partial" "$db.partial"-wal "$db.partial"-shm
+        nice -n 10 "$GEN" --db "$db.partial" --invoices "$n" --seed "$SEED" --today "$TODAY" 2> /dev/null > "$db.gen.txt.partial"
+        mv "$db.partial" "$db"
+        mv "$db.gen.txt.partial" "$db.gen.txt"
+    fi
+    sed 's/^/  /' "$db.gen.txt"
+    DBS+=("$n=$db")
+done
+
+export DUN GEN TODAY RUNS_SMALL RUNS_LARGE BENCH_DIR
+python3 - "${DBS[@]}" << 'PY'
+import datetime, os, re, shutil, statistics, subprocess, sys, time
+
+ROOT = os.getcwd()
+DUN, TODAY, BENCH_DIR = os.environ["DUN"], os.environ["TODAY"], os.environ["BENCH_DIR"]
+RUNS_SMALL, RUNS_LARGE = int(os.environ["RUNS_SMALL"]), int(os.environ["RUNS_LARGE"])
+today = datetime.date.fromisoformat(TODAY)
+
+# The statements dun runs, as dun has them.
+src = open(os.path.join(ROOT, "src/store/scan.rs"), encoding="utf-8").read()
+def const(name):
+    m = re.search(r'pub const %s: &str = "(.*?)";' % name, src, re.S)
+    if not m:
+        sys.exit(f"bench: {name} not found in src/store/scan.rs")
+    return m.group(1).replace('\\"', '"').strip()
+SCAN_INVOICES, SCAN_LOG = const("SCAN_INVOICES_SQL"), const("SCAN_LOG_SQL")
+
+def floor_sql(due_until):
+    """Both statements with the parameters of a run substituted (default ladder: min_day 0)."""
+    params = {":today": f"'{today}'", ":due_until": f"'{due_until}'", ":client": "NULL", ":invoice": "NULL"}
+    out = []
+    for sql in (SCAN_INVOICES, SCAN_LOG):
+        for k, v in params.items():
+            sql = re.sub(re.escape(k) + r"\b", v, sql)
+        out.append(sql.strip() + ";\n")
+    return "".join(out)
+
+def run_once(argv, stdin_path=None):
+    """Wall time (s) and CPU time (user + sys, s) of one process, output to /dev/null."""
+    with open(os.devnull, "wb") as null, open(stdin_path or os.devnull, "rb") as stdin:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(argv, stdin=stdin, stdout=null, stderr=subprocess.PIPE)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        err = p.stderr.read().decode(errors="replace")
+        p.stderr.close()
+    if p.returncode != 0:
+        sys.exit(f"bench: {' '.join(argv)} failed ({p.returncode}): {err}")
+    return wall, ru.ru_utime + ru.ru_stime
+
+rows = []
+largest = None
+for arg in sys.argv[1:]:
+    n, db = arg.split("=", 1)
+    n = int(n)
+    runs = RUNS_SMALL if n < 100_000 else RUNS_LARGE
+    cases = []
+    for name, args, due_until in (
+        ("dun due", ["due"], today),
+        ("dun overdue --format csv", ["overdue", "--format", "csv"], today - datetime.timedelta(days=1)),
+    ):
+        sql_path = os.path.join(BENCH_DIR, f"floor-{args[0]}-{TODAY}.sql")
+        with open(sql_path, "w") as f:
+            f.write(floor_sql(due_until))
+        dun = [DUN, "--db", db, "--today", TODAY, "--color", "never", *args]
+        floor = (["sqlite3", db], sql_path)
+        cases.append((name, (dun, None), floor))
+    print(f"== {n:,} invoices: {runs} runs each, interleaved, after a warm-up", flush=True)
+    samples = {}
+    for name, dun, floor in cases:
+        for which, (argv, stdin) in (("dun", dun), ("floor", floor)):
+            run_once(argv, stdin)  # warm-up: the file in the page cache
+            samples[(name, which)] = []
+    for r in range(runs):
+        for name, dun, floor in cases:
+            for which, (argv, stdin) in (("dun", dun), ("floor", floor)):
+                samples[(name, which)].append(run_once(argv, stdin))
+    for name, dun, floor in cases:
+        d, f = samples[(name, "dun")], samples[(name, "floor")]
+        med = lambda xs, i: statistics.median(x[i] for x in xs)
+        rows.append(dict(
+            n=n, name=name,
+            wall=med(d, 0), cpu=med(d, 1),
+            fwall=med(f, 0), fcpu=med(f, 1),
+            spread=(min(x[0] for x in d), max(x[0] for x in d)),
+        ))
+        print(f"  {name:<26} dun {rows[-1]['wall']*1000:8.1f} ms  floor {rows[-1]['fwall']*1000:8.1f} ms", flush=True)
+    largest = (n, db)
+
+# Peak memory (max RSS) of both commands at the largest size; the bar is on
+# the streaming CSV report. GNU time reports the child's own high-water mark;
+# without it, /proc/PID/status VmHWM is polled until the process ends (the
+# rusage of a child forked from this Python would include Python's own RSS).
+def peak_rss_kib(argv):
+    if os.path.exists("/usr/bin/time"):
+        with open(os.devnull, "wb") as null:
+            p = subprocess.run(["/usr/bin/time", "-f", "%M"] + argv, stdout=null, stderr=subprocess.PIPE, check=True)
+        return int(p.stderr.decode().strip().splitlines()[-1])
+    with open(os.devnull, "wb") as null:
+        p = subprocess.Popen(argv, stdout=null)
+        hwm = 0
+        while p.poll() is None:
+            try:
+                with open(f"/proc/{p.pid}/status") as f:
+                    for line in f:
+                        if line.startswith("VmHWM:"):
+                            hwm = max(hwm, int(line.split()[1]))
+            except OSError:
+                pass
+            time.sleep(0.002)
+    return hwm
+
+RSS_HOW = "GNU time -f %M" if os.path.exists("/usr/bin/time") else "VmHWM polled from /proc"
+peaks = []
+if largest:
+    n, db = largest
+    for name, args in (("dun due", ["due"]), ("dun overdue --format csv", ["overdue", "--format", "csv"])):
+        argv = [DUN, "--db", db, "--today", TODAY, *args]
+        peaks.append((n, name, max(peak_rss_kib(argv) for _ in range(3))))
+
+def ms(s):
+    return f"{s*1000:.1f}"
+
+lines = []
+lines.append(f"dun speed benchmark, {datetime.datetime.now().isoformat(timespec='minutes')}, --today {TODAY}")
+cpu = "?"
+try:
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+except OSError:
+    pass
+sqlite_v = subprocess.run(["sqlite3", "--version"], capture_output=True, text=True).stdout.split()[0]
+lines.append(f"machine: {os.cpu_count()} CPU(s), {cpu}; floor: sqlite3 {sqlite_v}; load average {os.getloadavg()[0]:.2f}")
+for arg in sys.argv[1:]:
+    n, db = arg.split("=", 1)
+    try:
+        first = open(db + ".gen.txt").readline().strip()
+        m = re.search(r" in ([0-9.]+ s) .*, ([0-9]+ MiB)", first)
+        logs = re.search(r"contact log\s+([0-9]+)", open(db + ".gen.txt").read())
+        lines.append(f"data: {int(n):,} invoices, {int(logs.group(1)):,} log entries, {m.group(2)}; generated in {m.group(1)}")
+    except (OSError, AttributeError):
+        pass
+lines.append("")
+head = f"| {'invoices':>9} | {'command':<26} | {'dun ms':>8} | {'floor ms':>8} | {'ratio':>5} | {'dun cpu ms':>10} | {'floor cpu':>9} | bars"
+lines.append(head)
+lines.append("|" + "|".join("-" * (len(c)) for c in head.split("|")[1:]))
+ok_all = True
+for r in rows:
+    ratio = r["wall"] / r["fwall"]
+    if r["n"] >= 1_000_000:
+        bars = [("< 1 s", r["wall"] < 1.0), ("<= 2x floor", ratio <= 2.0)]
+    elif r["n"] <= 1_000:
+        bars = [("< 20 ms", r["wall"] < 0.020)]
+    else:
+        bars = []
+    ok_all &= all(ok for _, ok in bars)
+    verdict = ", ".join(f"{b} {'ok' if ok else 'MISSED'}" for b, ok in bars) or "-"
+    lines.append(
+        f"| {r['n']:>9,} | {r['name']:<26} | {ms(r['wall']):>8} | {ms(r['fwall']):>8} | {ratio:>5.2f} | "
+        f"{ms(r['cpu']):>10} | {ms(r['fcpu']):>9} | {verdict}"
+    )
+lines.append("")
+for n, name, kib in peaks:
+    line = f"peak memory (max RSS, max of 3 runs, {RSS_HOW}) of {name} at {n:,} invoices: {kib/1024:.1f} MiB"
+    if "csv" in name and n >= 1_000_000:
+        ok = kib < 64 * 1024
+        ok_all &= ok
+        line += f"; bar < 64 MiB {'ok' if ok else 'MISSED'}"
+    lines.append(line)
+lines.append("")
+lines.append("medians of interleaved runs (ms: wall clock of the whole process; cpu: user + sys);"
+             " ratio = dun / floor; the floor is the sqlite3 shell running the same two statements.")
+lines.append("every bar met" if ok_all else "some bar MISSED")
+report = "\n".join(lines)
+print()
+print(report)
+with open(os.path.join(BENCH_DIR, "results.txt"), "w") as f:
+    f.write(report + "\n")
+print(f"\n(saved to {os.path.join(BENCH_DIR, 'results.txt')})")
+PY
