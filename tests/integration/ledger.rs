@@ -1137,10 +1137,8 @@ fn a_text_file_given_as_the_database_is_refused_untouched() {
     assert_refused_untouched(&env, &[env.db().to_str().unwrap(), "not a dun database"]);
 }
 
-/// With one migration there is no older dun database to upgrade from; the
-/// nearest thing is a file marked as dun's at schema 0. It exercises the
-/// path a second migration will take: a private backup next to the file,
-/// then the upgrade. Replace it with a real old file when 0002 lands.
+/// A file marked as dun's at schema 0 (dun stopped right after creating
+/// it): a private backup next to the file, then every migration.
 #[test]
 fn a_database_at_an_older_schema_is_backed_up_then_migrated() {
     let env = Env::new();
@@ -1156,6 +1154,52 @@ fn a_database_at_an_older_schema_is_backed_up_then_migrated() {
     assert_ne!(env.db_bytes(), old);
     assert!(pragma_i64(&open_db(&env.db()), "user_version") >= 1);
     assert_eq!(statement(&env, "acme-ab")["name"], "Acme AB");
+}
+
+/// A database exactly as the first released dun left it (schema 1: only
+/// 0001_ledger.sql), holding a client, an invoice and a contact, upgrades to
+/// the current schema with a backup beside it and every record kept.
+#[test]
+fn a_schema_1_database_with_records_upgrades_and_keeps_them() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.db().parent().unwrap()).unwrap();
+    {
+        let conn = rusqlite::Connection::open(env.db()).unwrap();
+        conn.execute_batch(include_str!("../../migrations/0001_ledger.sql"))
+            .unwrap();
+        conn.execute_batch(&format!(
+            "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 1;
+             INSERT INTO client (handle, name, emails, lang, created_at)
+                 VALUES ('acme', 'Acme AB', 'ap@acme.example', 'sv', '2026-11-01T00:00:00Z');
+             INSERT INTO invoice (number, client_id, issued, due, amount, currency, entered_on, created_at)
+                 VALUES ('2026-014', 1, '2026-11-01', '2026-12-01', 120000, 'SEK', '2026-11-01', '2026-11-01T00:00:00Z');
+             INSERT INTO contact_log (invoice_id, channel, on_date, at, step, delivery, message_id)
+                 VALUES (1, 'email', '2026-12-01', '2026-12-01T08:00:00Z', 'reminder', 'sent', '<a@x>');"
+        ))
+        .unwrap();
+    }
+    let r = run(&env, "invoice show 2026-014 --format json");
+    assert_contains(&r.stderr, &["upgraded", "from 1"]);
+    let shown: serde_json::Value = serde_json::from_str(r.ok()).unwrap();
+    assert_eq!(shown["balance"], "1200.00");
+    assert!(shown["timeline"].to_string().contains("reminder"), "{shown}");
+    let backup = env.db().with_file_name("dun.db.v1.backup");
+    assert_eq!(pragma_i64(&open_db(&backup), "user_version"), 1);
+    let conn = open_db(&env.db());
+    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+        .unwrap()
+        .count();
+    assert_eq!(pragma_i64(&conn, "user_version"), migrations as i64);
+    let has_scan_index: bool = conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'contact_log_scan')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(has_scan_index);
+    // The next run finds nothing to upgrade.
+    assert!(!run(&env, "invoice list").stderr.contains("upgraded"));
 }
 
 #[test]
