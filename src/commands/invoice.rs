@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::{
     CaseFacts, currency, date_arg, human, non_empty, plain, positive_amount, require_client, require_invoice,
+    require_step,
 };
 use crate::cli::{Format, InvoiceAdd, InvoiceCommand};
 use crate::context::Context;
@@ -70,25 +71,9 @@ fn add(ctx: &Context, a: InvoiceAdd) -> Result<u8> {
         .transpose()
         .map_err(|m| anyhow!(m))?;
     let pay_link = check_link(a.pay_link)?;
-    let step = match non_empty(a.step) {
-        Some(s) => {
-            if ctx.config.ladder.index_of(&s).is_none() {
-                let names: Vec<_> = ctx
-                    .config
-                    .ladder
-                    .steps()
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .collect();
-                bail!(
-                    "step \"{s}\" is not on the ladder; use one of: {} (dun ladder shows them)",
-                    names.join(", ")
-                );
-            }
-            Some(s)
-        }
-        None => None,
-    };
+    let step = non_empty(a.step)
+        .map(|s| require_step(&ctx.config.ladder, s))
+        .transpose()?;
 
     let mut db = ctx.open_store()?;
     db.write(|tx| {

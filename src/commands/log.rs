@@ -3,7 +3,7 @@
 use anyhow::{Result, anyhow, bail};
 use chrono::NaiveDate;
 
-use super::{CaseFacts, date_arg, non_empty, require_invoice};
+use super::{CaseFacts, date_arg, non_empty, require_invoice, require_step};
 use crate::cli::LogArgs;
 use crate::context::Context;
 use crate::domain::contact::{Channel, HoldKind, Outcome};
@@ -54,14 +54,7 @@ pub fn log(ctx: &Context, a: LogArgs) -> Result<u8> {
             if a.inbound {
                 bail!("--step is for contacts you made; an --inbound contact does not do a ladder step");
             }
-            let names: Vec<_> = ladder.steps().iter().map(|s| s.name.as_str()).collect();
-            if ladder.index_of(&s).is_none() {
-                bail!(
-                    "step \"{s}\" is not on the ladder; use one of: {} (dun ladder shows them)",
-                    names.join(", ")
-                );
-            }
-            Some(s)
+            Some(require_step(ladder, s)?)
         }
         None => None,
     };

@@ -168,6 +168,18 @@ impl CaseFacts {
     }
 }
 
+/// A step name typed by the user, checked against the ladder in force.
+pub(crate) fn require_step(ladder: &crate::domain::ladder::Ladder, step: String) -> Result<String> {
+    if ladder.index_of(&step).is_some() {
+        return Ok(step);
+    }
+    let names: Vec<_> = ladder.steps().iter().map(|s| s.name.as_str()).collect();
+    Err(anyhow!(
+        "step \"{step}\" is not on the ladder; use one of: {} (dun ladder shows them)",
+        names.join(", ")
+    ))
+}
+
 /// Empty or whitespace-only optional text is no text.
 pub(crate) fn non_empty(s: Option<String>) -> Option<String> {
     s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
