@@ -390,6 +390,8 @@ pub fn assess(case: &Case, ladder: &Ladder, schedule: &Schedule, today: NaiveDat
         } else {
             base.max(floor.unwrap_or(base))
         };
+        // Nothing became due before the invoice was entered into dun.
+        let since = since.max(case.entered_on);
         // Rule 5: e-mails go out on sending days only; one not sent on its day
         // waits for the next sending day.
         let on = if is_email && !bounced {

@@ -426,13 +426,14 @@ const LATE: Walk = Walk {
 #[test]
 fn walk_an_invoice_entered_40_days_late_starts_with_the_reminder() {
     // Rule 2, no skipping; the e-mails keep their gap (rule 4), the tasks
-    // are due as soon as the steps before them are done.
+    // are due as soon as the steps before them are done. Nothing is dated
+    // before the day the invoice was entered (day 40).
     walk(&Walk {
         expected: &[
-            (40..=40, &[("email", "reminder", 0)]),
+            (40..=40, &[("email", "reminder", 40)]),
             (47..=47, &[("email", "follow-up", 47)]),
-            (48..=48, &[("call", "call", 14)]),
-            (49..=49, &[("letter", "demand", 30)]),
+            (48..=48, &[("call", "call", 40)]),
+            (49..=49, &[("letter", "demand", 40)]),
             (50..=52, &[("with-lawyer", "", 49)]),
         ],
         ..LATE
@@ -444,9 +445,9 @@ fn walk_an_invoice_entered_40_days_late_at_the_follow_up() {
     walk(&Walk {
         add: &["--step", "follow-up"],
         expected: &[
-            (40..=40, &[("email", "follow-up", 7)]),
-            (41..=41, &[("call", "call", 14)]),
-            (42..=42, &[("letter", "demand", 30)]),
+            (40..=40, &[("email", "follow-up", 40)]),
+            (41..=41, &[("call", "call", 40)]),
+            (42..=42, &[("letter", "demand", 40)]),
             (43..=52, &[("with-lawyer", "", 42)]),
         ],
         ..LATE

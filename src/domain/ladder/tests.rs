@@ -97,7 +97,8 @@ impl Sim {
             balance: 120_000,
             closed: false,
             start_step: None,
-            entered_on: due,
+            // Entered on the issue date, 30 days before it falls due.
+            entered_on: add_days(due, -30),
             contacts: Vec::new(),
             holds: Vec::new(),
             email_bounced: false,
@@ -311,7 +312,7 @@ fn rule_2_no_skipping() {
     late.entered_on = late.day(40);
     let a = late.assess(40);
     assert_eq!(late.agenda(40), ["email reminder"]);
-    assert_eq!(a.due[0].since, late.day(0), "it became due on the due date");
+    assert_eq!(a.due[0].since, late.day(40), "nothing was due before it was entered");
     // Then one rung at a time: the follow-up waits for the e-mail gap.
     late.sent(40, "reminder");
     for n in 40..47 {
