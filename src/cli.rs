@@ -271,8 +271,8 @@ pub struct InvoiceAdd {
     /// Due date
     #[arg(long, value_name = "DATE", conflicts_with = "terms")]
     pub due: Option<String>,
-    /// Payment terms in days after the issue date [default: from config, else 30]
-    #[arg(long, value_name = "DAYS")]
+    /// Payment terms in days after the issue date, 0 to 3650 [default: from config, else 30]
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(0..=3650))]
     pub terms: Option<u32>,
     #[arg(long)]
     pub description: Option<String>,

@@ -179,12 +179,24 @@ impl Config {
     /// Parses and validates config text; errors name the key and the line.
     pub fn parse(text: &str) -> Result<Config> {
         let file: File = toml::from_str(text).map_err(|e| {
-            let line = e
+            let number = e
                 .span()
-                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
-                .map(|l| format!("line {l}: "))
-                .unwrap_or_default();
-            anyhow!("{line}{}", e.message().trim_end())
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            let line = number.map(|l| format!("line {l}: ")).unwrap_or_default();
+            let message = e.message().trim_end();
+            // serde's type errors quote the value; never echo what may be a password.
+            if message.starts_with("invalid type") {
+                let expected = message
+                    .rsplit_once(", expected ")
+                    .map_or("another type", |(_, x)| x);
+                let key = number
+                    .and_then(|l| text.lines().nth(l - 1))
+                    .and_then(|l| l.split_once('='))
+                    .map(|(k, _)| format!("{} ", k.trim()))
+                    .unwrap_or_default();
+                return anyhow!("{line}{key}has the wrong type; expected {expected}");
+            }
+            anyhow!("{line}{message}")
         })?;
         let line_of = |needle: &str| {
             text.lines()
@@ -303,13 +315,12 @@ impl Config {
 
         let f = file.fees;
         if let Some(fee) = f.flat_fee {
+            // Valid for every currency with two decimals (extra zeros allowed);
+            // each invoice's currency is checked again when the fee applies.
             let eur = Currency::from_code("EUR").expect("EUR is in the table");
-            let ok = parse_amount_lenient(&fee, Currency::from_code("KWD").expect("KWD is in the table"))
-                .is_ok()
-                || parse_amount_lenient(&fee, eur).is_ok();
-            if !ok {
+            if parse_amount_lenient(&fee, eur).is_err() {
                 bail!(
-                    "{}[fees] flat_fee = \"{fee}\" is not an amount; write it like \"40.00\"",
+                    "{}[fees] flat_fee = \"{fee}\" is not an amount with at most two decimals; write it like \"40.00\"",
                     line_of("flat_fee")
                 );
             }
@@ -465,6 +476,17 @@ mod tests {
     }
 
     #[test]
+    fn a_wrongly_typed_password_is_not_echoed() {
+        let e = Config::parse("[smtp]\nhost = \"x\"\npassword = 31415926\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 3") && e.contains("password") && !e.contains("31415926"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn bad_values_name_the_key() {
         for (text, key) in [
             ("[defaults]\ncurrency = \"XXX\"", "currency"),
@@ -472,6 +494,8 @@ mod tests {
             ("[schedule]\nsend_days = [\"mon\", \"fun\"]", "fun"),
             ("[fees]\ninterest_percent = -3.0", "interest_percent"),
             ("[fees]\nflat_fee = \"forty\"", "flat_fee"),
+            ("[fees]\nflat_fee = \"40.001\"", "flat_fee"),
+            ("[fees]\nflat_fee = \"40.0€\"", "flat_fee"),
             ("[[ladder]]\nname = \"a\"\nday = 0\naction = \"fax\"", "fax"),
             (
                 "[[ladder]]\nname = \"a\"\nday = 0\naction = \"email\"",

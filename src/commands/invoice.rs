@@ -486,23 +486,32 @@ fn edit(
                 inv.closed.as_deref().unwrap_or("")
             );
         }
+        if let Some(c) = new_cur
+            && inv.paid > 0
+            && c.code() != inv.currency
+        {
+            bail!(
+                "invoice {} has payments in {}; its currency cannot change",
+                inv.number,
+                inv.currency
+            );
+        }
+        // The amount as the user reads it, in the currency it was entered in.
+        let old_text = plain(inv.amount, &inv.currency);
         if let Some(c) = new_cur {
-            if inv.paid > 0 && c.code() != inv.currency {
-                bail!(
-                    "invoice {} has payments in {}; its currency cannot change",
-                    inv.number,
-                    inv.currency
-                );
-            }
             inv.currency = c.code().to_string();
         }
         let cur = currency(&inv.currency)?;
         if let Some(a) = &amount {
             inv.amount = positive_amount(a, cur)?;
         } else if new_cur.is_some() {
-            // The same digits may not fit the new currency's decimals.
-            let text = plain(inv.amount, &inv.currency);
-            inv.amount = positive_amount(&text, cur)?;
+            // The same figure in the new currency; an error if its decimals do not fit.
+            inv.amount = crate::domain::money::parse_amount_lenient(&old_text, cur).map_err(|e| {
+                anyhow!(
+                    "invoice {} cannot change to {cur}: {e}; give the new amount with --amount",
+                    inv.number
+                )
+            })?;
         }
         if inv.amount < inv.paid {
             bail!(

@@ -227,12 +227,31 @@ fn earlier_message_ids(conn: &Connection, facts: &[InvoiceFacts]) -> Result<Vec<
 }
 
 /// `pending` entries left by a run that stopped: they may or may not have gone.
-fn unknown_entries(conn: &Connection) -> Result<Vec<(i64, String, String, String)>> {
+/// A `pending` entry that no run is working on.
+struct Unknown {
+    log_id: i64,
+    invoice_id: i64,
+    client_id: i64,
+    number: String,
+    step: String,
+    on: String,
+}
+
+fn unknown_entries(conn: &Connection) -> Result<Vec<Unknown>> {
     let mut stmt = conn.prepare(
-        "SELECT l.id, i.number, COALESCE(l.step, ''), l.on_date FROM contact_log l
+        "SELECT l.id, i.id, i.client_id, i.number, COALESCE(l.step, ''), l.on_date FROM contact_log l
          JOIN invoice i ON i.id = l.invoice_id WHERE l.delivery = 'pending' ORDER BY l.id",
     )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Unknown {
+            log_id: r.get(0)?,
+            invoice_id: r.get(1)?,
+            client_id: r.get(2)?,
+            number: r.get(3)?,
+            step: r.get(4)?,
+            on: r.get(5)?,
+        })
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -324,12 +343,11 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
         .map(|i| i.id);
 
     // Entries of a run that stopped between `pending` and `sent`.
-    let unknown = unknown_entries(db.conn())?;
-    let resend = args.resend_unknown && !unknown.is_empty();
+    let mut unknown = unknown_entries(db.conn())?;
     if !unknown.is_empty() && !args.resend_unknown {
         let list: Vec<String> = unknown
             .iter()
-            .map(|(_, n, s, d)| format!("{n} {s} of {d}"))
+            .map(|u| format!("{} {} of {}", u.number, u.step, u.on))
             .collect();
         eprintln!(
             "warning: {} e-mail(s) may or may not have gone out (dun stopped while sending them): {}; dun will not send them again unless you run dun send --resend-unknown",
@@ -337,13 +355,16 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
             list.join(", ")
         );
     }
+    // --resend-unknown, like the run itself, covers only --invoice / --client.
+    unknown.retain(|u| invoice.is_none_or(|i| i == u.invoice_id) && client.is_none_or(|c| c == u.client_id));
+    let resend = args.resend_unknown && !unknown.is_empty();
     let mark_unknown_failed = |conn: &Connection| -> Result<()> {
-        for (id, ..) in &unknown {
+        for u in &unknown {
             conn.execute(
                 "UPDATE contact_log SET delivery = 'failed',
                     delivery_detail = 'unknown: dun stopped while sending; resent on request'
                  WHERE id = ?1 AND delivery = 'pending'",
-                [id],
+                [u.log_id],
             )?;
         }
         Ok(())
@@ -353,24 +374,52 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
     // Plan and render everything first: a template error stops the run before
     // anything is sent. With --resend-unknown the plan sees the unknown
     // entries as failed, but nothing is written until the user has said yes.
+    let mut no_address = Vec::new();
     let (planned, previews) = {
         let tx = db.conn().unchecked_transaction()?;
         if resend {
             mark_unknown_failed(&tx)?;
         }
-        let planned = plan(ctx, &tx, client, invoice)?;
+        let mut planned = plan(ctx, &tx, client, invoice)?;
         let mut previews = Vec::new();
+        let mut keep = Vec::new();
         for p in &planned {
-            if let Some(prep) = prepare(ctx, &tx, p, &templates)? {
-                previews.push(prep);
+            match prepare(ctx, &tx, p, &templates)? {
+                // No address to send to: say so, log nothing (an empty attempt is no evidence).
+                Some(prep) if prep.outgoing.to.is_empty() => {
+                    let c = store::client_by_id(&tx, p.client_id)?;
+                    let whom = if p.escalate {
+                        "no e-mail address (nor an escalation contact's)"
+                    } else {
+                        "no e-mail address"
+                    };
+                    no_address.push(format!(
+                        "client {} has {whom}; add one with dun client edit {} --email ADDRESS",
+                        c.handle, c.handle
+                    ));
+                    keep.push(false);
+                }
+                Some(prep) => {
+                    previews.push(prep);
+                    keep.push(true);
+                }
+                None => keep.push(false),
             }
         }
+        let mut kept = keep.into_iter();
+        planned.retain(|_| kept.next().unwrap_or(false));
         tx.rollback()?;
         (planned, previews)
     };
+    for n in &no_address {
+        eprintln!("error: not sent: {n}");
+    }
     if previews.is_empty() {
-        ctx.say(format!("Nothing to send today ({}).", ctx.today));
-        return Ok(exit::OK);
+        if no_address.is_empty() {
+            ctx.say(format!("Nothing to send today ({}).", ctx.today));
+            return Ok(exit::OK);
+        }
+        return Ok(exit::SEND_FAILED);
     }
     let invoices: usize = previews.iter().map(|p| p.entries.len()).sum();
     if args.dry_run {
@@ -492,7 +541,11 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
         "Sent {sent} e-mail(s) covering {sent_invoices} invoice(s)."
     ));
     if failures.is_empty() {
-        return Ok(exit::OK);
+        return Ok(if no_address.is_empty() {
+            exit::OK
+        } else {
+            exit::SEND_FAILED
+        });
     }
     for f in &failures {
         eprintln!("error: not sent: {f}");

@@ -165,7 +165,7 @@ pub fn parse_amount_lenient(input: &str, currency: Currency) -> Result<i64, Amou
     let s = input.trim();
     if let Some((w, f)) = s.split_once('.') {
         let exp = currency.exponent() as usize;
-        if f.len() > exp && f[exp..].bytes().all(|b| b == b'0') {
+        if f.len() > exp && f.is_ascii() && f[exp..].bytes().all(|b| b == b'0') {
             let kept = if exp == 0 {
                 w.to_string()
             } else {
@@ -294,6 +294,10 @@ mod tests {
         assert_eq!(parse_amount_lenient("40.00", cur("JPY")), Ok(40));
         assert_eq!(parse_amount_lenient("40.00", cur("EUR")), Ok(4000));
         assert!(parse_amount_lenient("40.50", cur("JPY")).is_err());
+        assert!(
+            parse_amount_lenient("40.0€", cur("JPY")).is_err(),
+            "no panic on a multi-byte char"
+        );
     }
 
     #[test]

@@ -1206,3 +1206,31 @@ fn a_schema_1_database_with_records_upgrades_and_keeps_them() {
 fn words_splits_like_the_shell_for_these_tests() {
     assert_eq!(words("a  'b c' '' 'd\ne'"), ["a", "b c", "", "d\ne"]);
 }
+
+/// Regression: changing the currency multiplied or divided the amount by a
+/// power of ten (the minor units were read with the new currency's decimals).
+#[test]
+fn changing_the_currency_keeps_the_figure() {
+    let env = Env::new();
+    env.ok(&["client", "add", "Acme AB", "--handle", "acme"]);
+    env.ok(&[
+        "invoice",
+        "add",
+        "1",
+        "--client",
+        "acme",
+        "--amount",
+        "5000",
+        "--currency",
+        "JPY",
+    ]);
+    env.ok(&["invoice", "edit", "1", "--currency", "EUR"]);
+    assert_eq!(invoice(&env, "1")["amount"], "5000.00");
+    env.ok(&["invoice", "edit", "1", "--currency", "JPY"]);
+    assert_eq!(invoice(&env, "1")["amount"], "5000");
+    env.ok(&["invoice", "edit", "1", "--currency", "EUR", "--amount", "1200.55"]);
+    let before = env.db_bytes();
+    let r = env.run(&["invoice", "edit", "1", "--currency", "JPY"]);
+    assert!(r.fails(1).contains("1200.55"), "{}", r.stderr);
+    assert_eq!(env.db_bytes(), before);
+}

@@ -1042,3 +1042,56 @@ fn the_letter_lists_the_reminders_sent_and_smtp_test_sends_nothing() {
     assert!(server.hellos() > hellos, "smtp test did not connect");
     assert_eq!(server.count(), 0);
 }
+
+/// Regression: a client with no address got a new `failed` e-mail in the
+/// evidence log on every run. Now nothing is logged and the run says why.
+#[test]
+fn a_client_without_an_address_is_named_and_nothing_is_logged() {
+    let server = SmtpServer::start();
+    let env = env_for(&server);
+    with_acme(&env);
+    env.ok(&["client", "add", "NoMail AB", "--handle", "nomail"]);
+    add_invoice(&env, "2026-200", "nomail", MONDAY);
+
+    let r = send(&env);
+    let stderr = r.fails(3);
+    assert!(stderr.contains("client nomail has no e-mail address"), "{stderr}");
+    assert!(stderr.contains("dun client edit nomail --email"), "{stderr}");
+    assert_eq!(recipients(&server.take()), ["ap@acme.example"]);
+    assert!(
+        emails(&env).iter().all(|e| e.invoice != "2026-200"),
+        "{:?}",
+        emails(&env)
+    );
+
+    env.ok(&["client", "edit", "nomail", "--email", "ap@nomail.example"]);
+    send(&env).ok();
+    assert_eq!(recipients(&server.take()), ["ap@nomail.example"]);
+}
+
+/// Regression: `--resend-unknown --invoice N` released every unknown entry,
+/// and the next plain run resent the others unasked.
+#[test]
+fn resend_unknown_covers_only_the_invoice_named() {
+    let server = SmtpServer::start();
+    let env = env_for(&server);
+    with_acme(&env);
+    add_client(&env, "beta", "Beta AB", "ap@beta.example", "en");
+    add_invoice(&env, "2026-300", "beta", MONDAY);
+    // Two crashed runs leave both messages unknown.
+    for _ in 0..2 {
+        assert_ne!(env.run_with(&[(FAULT_ENV, "1")], &["send", "--yes"]).code, 0);
+    }
+    assert_eq!(server.count(), 0);
+
+    env.ok(&["send", "--yes", "--resend-unknown", "--invoice", "2026-100"]);
+    assert_eq!(recipients(&server.take()), ["ap@acme.example"]);
+    let r = send(&env);
+    r.ok();
+    assert!(
+        r.stderr.contains("2026-300"),
+        "still reported as unknown: {}",
+        r.stderr
+    );
+    assert_eq!(server.count(), 0, "the other unknown message was resent unasked");
+}

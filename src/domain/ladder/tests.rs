@@ -312,7 +312,11 @@ fn rule_2_no_skipping() {
     late.entered_on = late.day(40);
     let a = late.assess(40);
     assert_eq!(late.agenda(40), ["email reminder"]);
-    assert_eq!(a.due[0].since, late.day(40), "nothing was due before it was entered");
+    assert_eq!(
+        a.due[0].since,
+        late.day(40),
+        "nothing was due before it was entered"
+    );
     // Then one rung at a time: the follow-up waits for the e-mail gap.
     late.sent(40, "reminder");
     for n in 40..47 {
