@@ -91,24 +91,42 @@ fn sender_email(config: &Config) -> Result<String> {
     })
 }
 
-/// Checks the planned invoices again against the database as it is now and
-/// renders the message. `None` when nothing in it is due any more.
-fn prepare(ctx: &Context, conn: &Connection, p: &Planned, templates: &Templates) -> Result<Option<Prepared>> {
+/// Whether [`prepare`] checks the planned steps against the ladder again.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Recheck {
+    /// Sending: drop what is no longer due (paid, held, done a moment ago).
+    Yes,
+    /// Previewing a step that is not due: render it as planned.
+    No,
+}
+
+/// Reads the planned invoices from the database as it is now (checking them
+/// against the ladder again, unless told not to) and renders the message.
+/// `None` when nothing in it is due any more.
+fn prepare(
+    ctx: &Context,
+    conn: &Connection,
+    p: &Planned,
+    templates: &Templates,
+    recheck: Recheck,
+) -> Result<Option<Prepared>> {
     let ladder = &ctx.config.ladder;
     let mut facts = Vec::new();
     let mut entries = Vec::new();
     let mut firmest = 0;
     for (number, step) in &p.invoices {
         let inv = require_invoice(conn, number, ctx.today)?;
-        let case_facts = CaseFacts::load(conn, &inv)?;
-        let a = assess(&case_facts.case(&inv), ladder, &ctx.config.schedule, ctx.today);
-        let kind = if p.escalate {
-            DueKind::Escalate
-        } else {
-            DueKind::Email
-        };
-        if !a.due.iter().any(|d| d.kind == kind && d.step == Some(*step)) {
-            continue; // paid, held or done a moment ago
+        if recheck == Recheck::Yes {
+            let case_facts = CaseFacts::load(conn, &inv)?;
+            let a = assess(&case_facts.case(&inv), ladder, &ctx.config.schedule, ctx.today);
+            let kind = if p.escalate {
+                DueKind::Escalate
+            } else {
+                DueKind::Email
+            };
+            if !a.due.iter().any(|d| d.kind == kind && d.step == Some(*step)) {
+                continue; // paid, held or done a moment ago
+            }
         }
         firmest = firmest.max(*step);
         entries.push((inv.id, inv.number.clone(), ladder.steps()[*step].name.clone()));
@@ -160,7 +178,8 @@ fn prepare(ctx: &Context, conn: &Connection, p: &Planned, templates: &Templates)
         template,
         &facts,
     )?;
-    let from_email = sender_email(&ctx.config).unwrap_or_else(|_| "dun@localhost".into());
+    // `dun send` refuses to start without a sender; a preview shows a stand-in.
+    let from_email = sender_email(&ctx.config).unwrap_or_else(|_| "you@example.org".into());
     let references = earlier_message_ids(conn, &facts)?;
     Ok(Some(Prepared {
         outgoing: Outgoing {
@@ -384,7 +403,7 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
         let mut previews = Vec::new();
         let mut keep = Vec::new();
         for p in &planned {
-            match prepare(ctx, &tx, p, &templates)? {
+            match prepare(ctx, &tx, p, &templates, Recheck::Yes)? {
                 // No address to send to: say so, log nothing (an empty attempt is no evidence).
                 Some(prep) if prep.outgoing.to.is_empty() => {
                     let c = store::client_by_id(&tx, p.client_id)?;
@@ -465,7 +484,7 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
     for p in &planned {
         // Check again and write `pending`, in one transaction.
         let prepared = db.write(|tx| {
-            let Some(prep) = prepare(ctx, tx, p, &templates)? else {
+            let Some(prep) = prepare(ctx, tx, p, &templates, Recheck::Yes)? else {
                 return Ok(None);
             };
             let recipients: Vec<&str> = prep.outgoing.to.iter().map(|(_, a)| a.as_str()).collect();
@@ -609,7 +628,7 @@ pub fn preview(ctx: &Context, args: PreviewArgs) -> Result<u8> {
         .find(|p| p.invoices.iter().any(|(n, _)| *n == inv.number));
     let (prep, note) = match group {
         Some(p) => (
-            prepare(ctx, conn, p, &templates)?,
+            prepare(ctx, conn, p, &templates, Recheck::Yes)?,
             "due today: dun send sends this",
         ),
         None => {
@@ -630,12 +649,19 @@ pub fn preview(ctx: &Context, args: PreviewArgs) -> Result<u8> {
                 invoices: vec![(inv.number.clone(), step)],
             };
             (
-                preview_one(ctx, conn, &p, &templates)?,
+                prepare(ctx, conn, &p, &templates, Recheck::No)?,
                 "not due today: a preview of this step",
             )
         }
     };
     let prep = prep.ok_or_else(|| anyhow!("invoice {} has nothing left to send", inv.number))?;
+    if prep.outgoing.to.is_empty() {
+        bail!(
+            "client {} has no e-mail address; add one with dun client edit {} --email ADDRESS",
+            inv.client_handle,
+            inv.client_handle
+        );
+    }
     if ctx.config.sender.email.is_none() {
         eprintln!(
             "note: [sender] email is not set in the config file; dun send needs it as the From address"
@@ -678,79 +704,6 @@ pub fn preview(ctx: &Context, args: PreviewArgs) -> Result<u8> {
     writeln!(out)?;
     out.write_all(o.body.as_bytes())?;
     Ok(exit::OK)
-}
-
-/// Like [`prepare`] but for a step that is not due: renders it regardless.
-fn preview_one(
-    ctx: &Context,
-    conn: &Connection,
-    p: &Planned,
-    templates: &Templates,
-) -> Result<Option<Prepared>> {
-    let (number, step) = &p.invoices[0];
-    let inv = require_invoice(conn, number, ctx.today)?;
-    let payments = store::payments(conn, inv.id)?;
-    let client = store::client_by_id(conn, inv.client_id)?;
-    let s = &ctx.config.ladder.steps()[*step];
-    let template = s.template.as_deref().unwrap_or("reminder");
-    let facts = vec![InvoiceFacts {
-        invoice: inv,
-        payments,
-    }];
-    let contacts = store::escalation_contacts(conn, client.id)?;
-    let contact = contacts.iter().find(|c| c.email.is_some()).filter(|_| p.escalate);
-    let to: Vec<(String, String)> = match contact {
-        Some(c) => vec![(c.name.clone(), c.email.clone().unwrap_or_default())],
-        None => client
-            .emails
-            .iter()
-            .map(|e| (client.name.clone(), e.clone()))
-            .collect(),
-    };
-    let (name, role) = match contact {
-        Some(c) => (c.name.clone(), c.role.clone()),
-        None => (client.name.clone(), None),
-    };
-    let rendered = render_for(
-        ctx,
-        templates,
-        &client,
-        &name,
-        role.as_deref(),
-        &s.name,
-        template,
-        &facts,
-    )?;
-    let from_email = ctx
-        .config
-        .sender
-        .email
-        .clone()
-        .unwrap_or_else(|| "you@example.org".into());
-    if to.is_empty() {
-        bail!(
-            "client {} has no e-mail address; add one with dun client edit {} --email ADDRESS",
-            client.handle,
-            client.handle
-        );
-    }
-    Ok(Some(Prepared {
-        outgoing: Outgoing {
-            from_name: ctx.config.sender.name.clone(),
-            from_email: from_email.clone(),
-            reply_to: ctx.config.sender.reply_to.clone(),
-            to,
-            subject: rendered.subject,
-            body: rendered.body,
-            message_id: new_message_id(&from_email),
-            references: earlier_message_ids(conn, &facts)?,
-        },
-        entries: vec![(
-            facts[0].invoice.id,
-            facts[0].invoice.number.clone(),
-            s.name.clone(),
-        )],
-    }))
 }
 
 pub fn letter(ctx: &Context, args: LetterArgs) -> Result<u8> {
