@@ -196,7 +196,7 @@ pub fn demo(ctx: &Context) -> Result<u8> {
     let mut db = ctx.open_store()?;
     let today = ctx.today;
     let (clients, invoices) = db.write(|tx| {
-        let existing: i64 = tx.query_row("SELECT COUNT(*) FROM client", [], |r| r.get(0))?;
+        let existing = store::count_clients(tx)?;
         if existing > 0 {
             bail!(
                 "{} already holds {existing} client(s); dun demo fills only a new, empty database: try dun --db /tmp/dun-demo.db demo",

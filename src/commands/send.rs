@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::time::SystemTime;
 
 use anyhow::{Context as _, Result, anyhow, bail};
-use rusqlite::{Connection, named_params};
+use rusqlite::Connection;
 
 use super::due::assess_open;
 use super::{CaseFacts, require_invoice};
@@ -221,77 +221,11 @@ fn render_for(
     templates.render(&client.lang, template, &vars)
 }
 
-/// Message-IDs of the e-mails already sent on these invoices, oldest first.
+/// Message-IDs of the e-mails already sent on these invoices, for threading.
 fn earlier_message_ids(conn: &Connection, facts: &[InvoiceFacts]) -> Result<Vec<String>> {
-    let mut ids: Vec<(i64, String)> = Vec::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, message_id FROM contact_log
-         WHERE invoice_id = :invoice AND message_id IS NOT NULL AND delivery = 'sent'",
-    )?;
-    for f in facts {
-        let rows = stmt.query_map(named_params! { ":invoice": f.invoice.id }, |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
-        for r in rows {
-            let (id, mid): (i64, String) = r?;
-            if !ids.iter().any(|(_, m)| *m == mid) {
-                ids.push((id, mid));
-            }
-        }
-    }
-    ids.sort();
+    let ids: Vec<i64> = facts.iter().map(|f| f.invoice.id).collect();
     // Enough to thread; a long chain adds nothing.
-    let skip = ids.len().saturating_sub(10);
-    Ok(ids.into_iter().skip(skip).map(|(_, m)| m).collect())
-}
-
-/// `pending` entries left by a run that stopped: they may or may not have gone.
-/// A `pending` entry that no run is working on.
-struct Unknown {
-    log_id: i64,
-    invoice_id: i64,
-    client_id: i64,
-    number: String,
-    step: String,
-    on: String,
-}
-
-fn unknown_entries(conn: &Connection) -> Result<Vec<Unknown>> {
-    let mut stmt = conn.prepare(
-        "SELECT l.id, i.id, i.client_id, i.number, COALESCE(l.step, ''), l.on_date FROM contact_log l
-         JOIN invoice i ON i.id = l.invoice_id WHERE l.delivery = 'pending' ORDER BY l.id",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok(Unknown {
-            log_id: r.get(0)?,
-            invoice_id: r.get(1)?,
-            client_id: r.get(2)?,
-            number: r.get(3)?,
-            step: r.get(4)?,
-            on: r.get(5)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-fn set_delivery(
-    conn: &Connection,
-    message_id: &str,
-    delivery: Delivery,
-    detail: Option<&str>,
-    at: &str,
-) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE contact_log SET delivery = :delivery, delivery_detail = :detail, delivered_at = :at
-         WHERE message_id = :mid AND delivery = 'pending'",
-    )?
-    .execute(named_params! {
-        ":delivery": delivery.as_str(),
-        ":detail": detail,
-        ":at": at,
-        ":mid": message_id,
-    })?;
-    Ok(())
+    store::sent_message_ids(conn, &ids, 10)
 }
 
 /// Holds the send lock for the life of the value: two runs never interleave.
@@ -362,7 +296,7 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
         .map(|i| i.id);
 
     // Entries of a run that stopped between `pending` and `sent`.
-    let mut unknown = unknown_entries(db.conn())?;
+    let mut unknown = store::unknown_emails(db.conn())?;
     if !unknown.is_empty() && !args.resend_unknown {
         let list: Vec<String> = unknown
             .iter()
@@ -379,11 +313,10 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
     let resend = args.resend_unknown && !unknown.is_empty();
     let mark_unknown_failed = |conn: &Connection| -> Result<()> {
         for u in &unknown {
-            conn.execute(
-                "UPDATE contact_log SET delivery = 'failed',
-                    delivery_detail = 'unknown: dun stopped while sending; resent on request'
-                 WHERE id = ?1 AND delivery = 'pending'",
-                [u.log_id],
+            store::fail_pending_entry(
+                conn,
+                u.log_id,
+                "unknown: dun stopped while sending; resent on request",
             )?;
         }
         Ok(())
@@ -526,13 +459,15 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         match &outcome {
             Ok(_) => {
-                db.write(|tx| set_delivery(tx, &prep.outgoing.message_id, Delivery::Sent, None, &now))?;
+                db.write(|tx| {
+                    store::set_delivery(tx, &prep.outgoing.message_id, Delivery::Sent, None, &now)
+                })?;
                 sent += 1;
                 sent_invoices += prep.entries.len();
             }
             Err(reason) => {
                 db.write(|tx| {
-                    set_delivery(
+                    store::set_delivery(
                         tx,
                         &prep.outgoing.message_id,
                         Delivery::Failed,

@@ -5,10 +5,12 @@
 //! Nothing here decides a business rule; it stores and fetches facts.
 
 mod clients;
+mod delivery;
 mod invoices;
 mod scan;
 
 pub use clients::*;
+pub use delivery::*;
 pub use invoices::*;
 pub use scan::*;
 

@@ -1,0 +1,98 @@
+//! The delivery state of the e-mails `dun send` writes: `pending` before a
+//! message goes out, then `sent` or `failed` (SPEC.md §5). The only updates
+//! the append-only contact log allows.
+
+use anyhow::Result;
+use rusqlite::{Connection, named_params};
+
+use crate::domain::contact::Delivery;
+
+/// A `pending` entry that no run is working on: it may or may not have gone.
+pub struct UnknownEmail {
+    pub log_id: i64,
+    pub invoice_id: i64,
+    pub client_id: i64,
+    pub number: String,
+    pub step: String,
+    pub on: String,
+}
+
+/// Every `pending` e-mail entry. Read under the send lock, they are all unknown.
+pub fn unknown_emails(conn: &Connection) -> Result<Vec<UnknownEmail>> {
+    let mut stmt = conn.prepare(
+        "SELECT l.id, i.id, i.client_id, i.number, COALESCE(l.step, ''), l.on_date FROM contact_log l
+         JOIN invoice i ON i.id = l.invoice_id WHERE l.delivery = 'pending' ORDER BY l.id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(UnknownEmail {
+            log_id: r.get(0)?,
+            invoice_id: r.get(1)?,
+            client_id: r.get(2)?,
+            number: r.get(3)?,
+            step: r.get(4)?,
+            on: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Marks one `pending` entry failed, with the reason.
+pub fn fail_pending_entry(conn: &Connection, log_id: i64, reason: &str) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE contact_log SET delivery = 'failed', delivery_detail = :reason
+         WHERE id = :id AND delivery = 'pending'",
+    )?
+    .execute(named_params! { ":id": log_id, ":reason": reason })?;
+    Ok(())
+}
+
+/// Records what the server said to a message: every entry with its Message-ID.
+pub fn set_delivery(
+    conn: &Connection,
+    message_id: &str,
+    delivery: Delivery,
+    detail: Option<&str>,
+    at: &str,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE contact_log SET delivery = :delivery, delivery_detail = :detail, delivered_at = :at
+         WHERE message_id = :mid AND delivery = 'pending'",
+    )?
+    .execute(named_params! {
+        ":delivery": delivery.as_str(),
+        ":detail": detail,
+        ":at": at,
+        ":mid": message_id,
+    })?;
+    Ok(())
+}
+
+/// The Message-IDs of the e-mails sent on these invoices, oldest first, at
+/// most `limit` (the newest).
+pub fn sent_message_ids(conn: &Connection, invoice_ids: &[i64], limit: usize) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, message_id FROM contact_log
+         WHERE invoice_id = :invoice AND message_id IS NOT NULL AND delivery = 'sent'",
+    )?;
+    let mut ids: Vec<(i64, String)> = Vec::new();
+    // One indexed lookup per invoice of one message: a handful, never a scan.
+    for invoice in invoice_ids {
+        let rows = stmt.query_map(named_params! { ":invoice": invoice }, |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        for r in rows {
+            let (id, mid): (i64, String) = r?;
+            if !ids.iter().any(|(_, m)| *m == mid) {
+                ids.push((id, mid));
+            }
+        }
+    }
+    ids.sort();
+    let skip = ids.len().saturating_sub(limit);
+    Ok(ids.into_iter().skip(skip).map(|(_, m)| m).collect())
+}
+
+/// How many clients the database holds.
+pub fn count_clients(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM client", [], |r| r.get(0))?)
+}
