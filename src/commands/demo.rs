@@ -301,6 +301,7 @@ fn add_invoice(ctx: &Context, tx: &Transaction, client_id: i64, n: usize, d: &De
                 id,
                 made,
                 Channel::Call,
+                false,
                 None,
                 Some(Outcome::Promised),
                 Some("will pay by the end of next week"),
@@ -324,6 +325,7 @@ fn add_invoice(ctx: &Context, tx: &Transaction, client_id: i64, n: usize, d: &De
                 id,
                 on,
                 Channel::Email,
+                true,
                 None,
                 Some(Outcome::Disputed),
                 Some("says the licence count is wrong"),
@@ -348,6 +350,7 @@ fn add_invoice(ctx: &Context, tx: &Transaction, client_id: i64, n: usize, d: &De
                 id,
                 on,
                 Channel::Email,
+                false,
                 None,
                 Some(Outcome::Bounced),
                 Some("mailbox does not exist"),
@@ -365,6 +368,7 @@ fn log(
     invoice_id: i64,
     on: NaiveDate,
     channel: Channel,
+    inbound: bool,
     step: Option<&str>,
     outcome: Option<Outcome>,
     note: Option<&str>,
@@ -375,7 +379,7 @@ fn log(
         &NewLog {
             invoice_id,
             channel,
-            inbound: outcome == Some(Outcome::Disputed),
+            inbound,
             on,
             at: &ctx.now,
             step,
@@ -401,7 +405,7 @@ fn walk(ctx: &Context, tx: &Transaction, number: &str, from: NaiveDate, to: Naiv
             let step = d.step.map(|i| ladder.steps()[i].name.as_str());
             match d.kind {
                 DueKind::Email | DueKind::Escalate => {
-                    log(ctx, tx, inv.id, day, Channel::Email, step, None, None)?;
+                    log(ctx, tx, inv.id, day, Channel::Email, false, step, None, None)?;
                 }
                 DueKind::Call if !d.instead_of_email => {
                     log(
@@ -410,6 +414,7 @@ fn walk(ctx: &Context, tx: &Transaction, number: &str, from: NaiveDate, to: Naiv
                         inv.id,
                         day,
                         Channel::Call,
+                        false,
                         step,
                         Some(Outcome::Voicemail),
                         None,
@@ -422,6 +427,7 @@ fn walk(ctx: &Context, tx: &Transaction, number: &str, from: NaiveDate, to: Naiv
                         inv.id,
                         day,
                         Channel::Letter,
+                        false,
                         step,
                         None,
                         Some("demand letter sent"),
@@ -434,6 +440,7 @@ fn walk(ctx: &Context, tx: &Transaction, number: &str, from: NaiveDate, to: Naiv
                         inv.id,
                         day,
                         Channel::Note,
+                        false,
                         step,
                         None,
                         Some("work suspended"),
