@@ -734,6 +734,36 @@ fn overdue_shows_interest_and_the_flat_fee() {
     }
 }
 
+/// `dun overdue` computes interest in SQL (store/scan.rs), `dun invoice show`
+/// from the payments in Rust (domain/fees.rs): with payments before, on and
+/// after the due date, both give the same figure (and the one worked out here).
+#[test]
+fn interest_after_partial_payments_is_the_same_in_the_report_and_the_invoice() {
+    let mut env = Env::new();
+    env.write_config("[fees]\ninterest_percent = 8.0\n");
+    let today = date("2026-12-15");
+    env.set_today(&today.to_string());
+    acme(&env, &[]);
+    let due = plus(today, -60);
+    add_invoice(&env, "2026-100", "acme", "3650.00", due, &[]);
+    for (amount, on) in [
+        ("365.00", plus(due, -5)),
+        ("365.00", due),
+        ("730.00", plus(due, 20)),
+    ] {
+        env.ok(&["pay", "2026-100", amount, "--on", &on.to_string()]);
+    }
+    // Unpaid 2190.00 for 60 days, 730.00 for the 20 days before its payment;
+    // the payments on or before the due date never accrued:
+    // (219000 × 60 + 73000 × 20) × 0.08 / 365 = 3200.00 minor units.
+    let report = env.run(&["overdue", "--format", "json"]).json();
+    assert_eq!(report[0]["interest"], "32.00", "{report}");
+    let shown = env
+        .run(&["invoice", "show", "2026-100", "--format", "json"])
+        .json();
+    assert_eq!(shown["interest"], report[0]["interest"], "{shown}");
+}
+
 /// Clients whose names a spreadsheet would read as formulas, with one
 /// invoice each due today (a Monday), so that each has a reminder row.
 const FORMULA_NAMES: [(&str, &str); 5] = [
