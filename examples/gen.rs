@@ -1134,6 +1134,7 @@ impl Gen {
                         phone: c.phone.as_deref(),
                         lang: c.lang,
                         notes: c.notes,
+                        party: &Default::default(),
                         now: &now(add_days(first_on[i], -1), i as u64),
                     },
                 )?;
@@ -1236,6 +1237,8 @@ impl Gen {
                                     subject: email_out.then_some(subject.as_str()),
                                     message_id: message_id.as_deref(),
                                     delivery: email_out.then_some(Delivery::Sent),
+                                    deadline: None,
+                                    message_key: None,
                                 },
                             )?;
                             counts.logs += 1;

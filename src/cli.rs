@@ -181,6 +181,8 @@ pub enum ClientCommand {
         roles: Vec<String>,
         #[arg(long)]
         notes: Option<String>,
+        #[command(flatten)]
+        party: PartyArgs,
     },
     /// List clients with their open balances
     List,
@@ -208,9 +210,33 @@ pub enum ClientCommand {
         remove_contacts: Vec<String>,
         #[arg(long)]
         notes: Option<String>,
+        #[command(flatten)]
+        party: PartyArgs,
+        /// The client is a business after all (undoes --consumer)
+        #[arg(long, conflicts_with = "consumer")]
+        business: bool,
     },
     /// Remove a client that has no invoices
     Remove { handle: String },
+}
+
+/// Who the client is on paper and in law (letters, statutory charges).
+#[derive(Debug, Args, Default)]
+pub struct PartyArgs {
+    /// Postal address for letters; lines separated by a newline or " | "
+    /// ("Storgatan 1 | 111 22 Stockholm"); "" clears it
+    #[arg(long, value_name = "ADDRESS")]
+    pub address: Option<String>,
+    /// Company registration number, printed in letters; "" clears it
+    #[arg(long, value_name = "NUMBER")]
+    pub org_number: Option<String>,
+    /// Country whose law applies: ISO 3166-1 code like SE, GB, TR, RO, RU, DE
+    /// [default: [defaults] country]; "" clears it
+    #[arg(long, value_name = "CC")]
+    pub country: Option<String>,
+    /// The client is a consumer, not a business: no business charges
+    #[arg(long)]
+    pub consumer: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -13,6 +13,7 @@ use crate::domain::contact::StepAction;
 use crate::domain::fees::{FeeRules, interest_ppm};
 use crate::domain::ladder::{Ladder, Schedule, Step};
 use crate::domain::money::{Currency, parse_amount_lenient};
+use crate::domain::party::{check_address, check_country, check_org_number};
 use crate::domain::text::{check_email, check_language};
 
 #[derive(Debug, Default, Deserialize)]
@@ -39,6 +40,9 @@ struct SenderFile {
     reply_to: Option<String>,
     signature: Option<String>,
     payment_instructions: Option<String>,
+    address: Option<String>,
+    org_number: Option<String>,
+    vat_number: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -47,6 +51,7 @@ struct DefaultsFile {
     currency: Option<String>,
     terms_days: Option<u32>,
     language: Option<String>,
+    country: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -94,6 +99,10 @@ pub struct Sender {
     pub reply_to: Option<String>,
     pub signature: String,
     pub payment_instructions: String,
+    /// Postal address lines, for letters.
+    pub address: Vec<String>,
+    pub org_number: Option<String>,
+    pub vat_number: Option<String>,
 }
 
 /// How to reach the SMTP server. The password itself is resolved only when
@@ -137,6 +146,8 @@ pub struct Config {
     pub currency: Currency,
     pub terms_days: u32,
     pub language: String,
+    /// `[defaults] country`: the law for clients without a country of their own.
+    pub country: Option<String>,
     pub smtp: Option<Smtp>,
     pub schedule: Schedule,
     pub fees: FeeRules,
@@ -152,6 +163,7 @@ impl Default for Config {
             currency: Currency::from_code("EUR").expect("EUR is in the table"),
             terms_days: 30,
             language: "en".into(),
+            country: None,
             smtp: None,
             schedule: Schedule::default(),
             fees: FeeRules::default(),
@@ -217,12 +229,33 @@ impl Config {
         {
             bail!("{}[sender] name: must be one line", line_of("name"));
         }
+        let address = match &s.address {
+            Some(a) => check_address(a)
+                .map_err(|e| anyhow!("{}[sender] {e}", line_of("address")))?
+                .lines()
+                .map(String::from)
+                .collect(),
+            None => Vec::new(),
+        };
+        let mut numbers = [None, None];
+        for (slot, (key, value)) in numbers
+            .iter_mut()
+            .zip([("org_number", &s.org_number), ("vat_number", &s.vat_number)])
+        {
+            if let Some(v) = value {
+                *slot = Some(check_org_number(key, v).map_err(|e| anyhow!("{}[sender] {e}", line_of(key)))?);
+            }
+        }
+        let [org_number, vat_number] = numbers;
         c.sender = Sender {
             name: s.name.unwrap_or_default(),
             email: s.email,
             reply_to: s.reply_to,
             signature: s.signature.unwrap_or_default().trim_end().to_string(),
             payment_instructions: s.payment_instructions.unwrap_or_default().trim().to_string(),
+            address,
+            org_number,
+            vat_number,
         };
 
         let d = file.defaults;
@@ -246,6 +279,10 @@ impl Config {
         if let Some(l) = d.language {
             c.language =
                 check_language(&l).map_err(|e| anyhow!("{}[defaults] language: {e}", line_of("language")))?;
+        }
+        if let Some(cc) = d.country {
+            c.country =
+                Some(check_country(&cc).map_err(|e| anyhow!("{}[defaults] {e}", line_of("country")))?);
         }
 
         if let Some(s) = file.smtp {
@@ -385,11 +422,19 @@ pub const TEMPLATE: &str = r#"# dun's configuration. Every key is optional: dele
 # Fia Freelance · Storgatan 1 · 111 22 Stockholm
 # """
 # payment_instructions = "Bankgiro 123-4567, or https://pay.example.org/fia"
+# For letters: your postal address (one line per line), company and VAT numbers.
+# address = """
+# Storgatan 1
+# 111 22 Stockholm
+# """
+# org_number = "559123-4567"
+# vat_number = "SE559123456701"
 
 [defaults]
 currency = "EUR"      # for invoices added without --currency (ISO 4217)
 terms_days = 30       # due date = issue date + this, for invoices added without --due or --terms
 language = "en"       # for clients added without --lang: en, sv, tr, ru, ro
+# country = "SE"      # whose law applies to clients added without --country (ISO 3166-1)
 
 # [smtp]
 # host = "smtp.example.org"

@@ -7,15 +7,16 @@ use anyhow::{Result, anyhow, bail};
 use serde::Serialize;
 
 use super::{human, non_empty, plain, require_client};
-use crate::cli::{ClientCommand, Format};
+use crate::cli::{ClientCommand, Format, PartyArgs};
 use crate::context::Context;
+use crate::domain::party::{check_address, check_country, check_org_number};
 use crate::domain::status::status;
 use crate::domain::text::{
     check_email, check_handle, check_language, check_line, check_note, check_phone, handle_from_name,
 };
 use crate::exit;
 use crate::report::Renderer;
-use crate::store::{self, EscalationContact, NewClient};
+use crate::store::{self, EscalationContact, NewClient, Party};
 
 pub fn run(ctx: &Context, cmd: ClientCommand) -> Result<u8> {
     match cmd {
@@ -28,7 +29,13 @@ pub fn run(ctx: &Context, cmd: ClientCommand) -> Result<u8> {
             contacts,
             roles,
             notes,
-        } => add(ctx, &name, handle, &emails, phone, lang, &contacts, &roles, notes),
+            party,
+        } => {
+            let party = party_for_add(party)?;
+            add(
+                ctx, &name, handle, &emails, phone, lang, &contacts, &roles, notes, party,
+            )
+        }
         ClientCommand::List => list(ctx),
         ClientCommand::Show { handle } => show(ctx, &handle),
         ClientCommand::Edit {
@@ -41,6 +48,8 @@ pub fn run(ctx: &Context, cmd: ClientCommand) -> Result<u8> {
             roles,
             remove_contacts,
             notes,
+            party,
+            business,
         } => edit(
             ctx,
             &handle,
@@ -53,6 +62,7 @@ pub fn run(ctx: &Context, cmd: ClientCommand) -> Result<u8> {
                 roles,
                 remove_contacts,
                 notes,
+                party: PartyEdit::from_args(party, business)?,
             },
         ),
         ClientCommand::Remove { handle } => remove(ctx, &handle),
@@ -114,6 +124,79 @@ fn parse_contacts(contacts: &[String], roles: &[String]) -> Result<Vec<Escalatio
 }
 
 #[allow(clippy::too_many_arguments)]
+/// The party details of a new client, checked; empty values mean none.
+fn party_for_add(a: PartyArgs) -> Result<Party> {
+    let e = PartyEdit::from_args(a, false)?;
+    Ok(Party {
+        address: e.address.flatten(),
+        org_number: e.org_number.flatten(),
+        country: e.country.flatten(),
+        consumer: e.consumer.unwrap_or(false),
+    })
+}
+
+/// Changes to a client's party details: `Some(None)` clears a field.
+#[derive(Default)]
+struct PartyEdit {
+    address: Option<Option<String>>,
+    org_number: Option<Option<String>>,
+    country: Option<Option<String>>,
+    consumer: Option<bool>,
+}
+
+impl PartyEdit {
+    fn from_args(a: PartyArgs, business: bool) -> Result<PartyEdit> {
+        fn clearable(
+            value: Option<String>,
+            check: impl Fn(&str) -> Result<String, String>,
+        ) -> Result<Option<Option<String>>> {
+            value
+                .map(|v| {
+                    if v.trim().is_empty() {
+                        Ok(None)
+                    } else {
+                        check(&v).map(Some)
+                    }
+                })
+                .transpose()
+                .map_err(|m| anyhow!(m))
+        }
+        Ok(PartyEdit {
+            address: clearable(a.address, check_address)?,
+            org_number: clearable(a.org_number, |v| check_org_number("company number", v))?,
+            country: clearable(a.country, check_country)?,
+            consumer: match (a.consumer, business) {
+                (true, _) => Some(true),
+                (false, true) => Some(false),
+                (false, false) => None,
+            },
+        })
+    }
+
+    fn is_empty(&self) -> bool {
+        self.address.is_none()
+            && self.org_number.is_none()
+            && self.country.is_none()
+            && self.consumer.is_none()
+    }
+
+    fn apply(self, p: &mut Party) {
+        if let Some(v) = self.address {
+            p.address = v;
+        }
+        if let Some(v) = self.org_number {
+            p.org_number = v;
+        }
+        if let Some(v) = self.country {
+            p.country = v;
+        }
+        if let Some(v) = self.consumer {
+            p.consumer = v;
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn add(
     ctx: &Context,
     name: &str,
@@ -124,6 +207,7 @@ fn add(
     contacts: &[String],
     roles: &[String],
     notes: Option<String>,
+    party: Party,
 ) -> Result<u8> {
     let name = check_line("client name", name).map_err(|m| anyhow!(m))?;
     let handle = handle
@@ -174,6 +258,7 @@ fn add(
                 phone: phone.as_deref(),
                 lang: &lang,
                 notes: notes.as_deref(),
+                party: &party,
                 now: &ctx.now,
             },
         )?;
@@ -256,6 +341,9 @@ struct Statement {
     phone: Option<String>,
     lang: String,
     notes: Option<String>,
+    /// Address lines, company number, country, consumer.
+    #[serde(flatten)]
+    party: Party,
     escalation_contacts: Vec<EscalationContact>,
     email_bounced: bool,
     invoices: Vec<StatementInvoice>,
@@ -329,6 +417,7 @@ fn show(ctx: &Context, handle: &str) -> Result<u8> {
         phone: c.phone.clone(),
         lang: c.lang.clone(),
         notes: c.notes.clone(),
+        party: c.party.clone(),
         escalation_contacts: contacts,
         email_bounced: bounced,
         outstanding: outstanding
@@ -376,6 +465,23 @@ fn show(ctx: &Context, handle: &str) -> Result<u8> {
     )?;
     writeln!(out, "  phone     {}", s.phone.as_deref().unwrap_or("none"))?;
     writeln!(out, "  language  {}", s.lang)?;
+    let mut lines = s.party.address_lines().into_iter();
+    if let Some(first) = lines.next() {
+        writeln!(out, "  address   {first}")?;
+        for l in lines {
+            writeln!(out, "            {l}")?;
+        }
+    }
+    if let Some(n) = &s.party.org_number {
+        writeln!(out, "  company   {n}")?;
+    }
+    let country = match (&s.party.country, &ctx.config.country) {
+        (Some(c), _) => c.clone(),
+        (None, Some(d)) => format!("{d} (from [defaults] country)"),
+        (None, None) => "none given (no country's law applies)".into(),
+    };
+    let kind = if s.party.consumer { "consumer" } else { "business" };
+    writeln!(out, "  law       {country}, {kind}")?;
     for e in &s.escalation_contacts {
         let mut line = format!("  contact   {}", e.name);
         if let Some(r) = &e.role {
@@ -469,6 +575,7 @@ struct Edits {
     roles: Vec<String>,
     remove_contacts: Vec<String>,
     notes: Option<String>,
+    party: PartyEdit,
 }
 
 fn edit(ctx: &Context, handle: &str, e: Edits) -> Result<u8> {
@@ -506,12 +613,14 @@ fn edit(ctx: &Context, handle: &str, e: Edits) -> Result<u8> {
         && lang.is_none()
         && notes.is_none()
         && contacts.is_empty()
-        && e.remove_contacts.is_empty();
+        && e.remove_contacts.is_empty()
+        && e.party.is_empty();
     if nothing {
         bail!(
-            "nothing to change; give --name, --email, --phone, --lang, --notes, --contact or --remove-contact"
+            "nothing to change; give --name, --email, --phone, --lang, --notes, --contact, --remove-contact, --address, --org-number, --country, --consumer or --business"
         );
     }
+    let party = e.party;
     let mut db = ctx.open_store()?;
     let mut changed_email = false;
     db.write(|tx| {
@@ -534,6 +643,7 @@ fn edit(ctx: &Context, handle: &str, e: Edits) -> Result<u8> {
         if let Some(n) = notes {
             c.notes = Some(n).filter(|n| !n.is_empty());
         }
+        party.apply(&mut c.party);
         store::update_client(tx, &c)?;
         for name in &e.remove_contacts {
             if store::remove_escalation_contact(tx, c.id, name.trim())? == 0 {

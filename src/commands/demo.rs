@@ -215,6 +215,7 @@ pub fn demo(ctx: &Context) -> Result<u8> {
                     phone: Some(c.phone),
                     lang: c.lang,
                     notes: None,
+                    party: &Default::default(),
                     now: &ctx.now,
                 },
             )?;
@@ -389,6 +390,8 @@ fn log(
             subject: None,
             message_id: None,
             delivery: email.then_some(Delivery::Sent),
+            deadline: None,
+            message_key: None,
         },
     )
 }

@@ -85,6 +85,8 @@ pub fn log(ctx: &Context, a: LogArgs) -> Result<u8> {
                 subject: None,
                 message_id: None,
                 delivery: None,
+                deadline: None,
+                message_key: None,
             },
         )?;
         if let Some(u) = until {

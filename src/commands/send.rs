@@ -438,6 +438,8 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
                         subject: Some(&prep.outgoing.subject),
                         message_id: Some(&prep.outgoing.message_id),
                         delivery: Some(Delivery::Pending),
+                        deadline: None,
+                        message_key: None,
                     },
                 )?;
             }

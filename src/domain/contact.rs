@@ -61,6 +61,7 @@ word_enum!(
         Refused => "refused",
         Replied => "replied",
         Bounced => "bounced",
+        AutoReply => "auto-reply",
     }
 );
 

@@ -157,6 +157,12 @@ impl Contact {
         !self.inbound && self.delivery != Some(Delivery::Failed) && self.outcome != Some(Outcome::Bounced)
     }
 
+    /// Whether the client answered: an inbound contact that holds the ladder
+    /// under rule 4. An out-of-office answer or a bounce is no answer.
+    fn is_reply(&self) -> bool {
+        self.inbound && !matches!(self.outcome, Some(Outcome::AutoReply | Outcome::Bounced))
+    }
+
     /// Whether this is an e-mail we sent (or may have sent), for the gap rule;
     /// a bounce reached nobody.
     fn is_outbound_email(&self) -> bool {
@@ -301,7 +307,7 @@ pub fn assess(case: &Case, ladder: &Ladder, schedule: &Schedule, today: NaiveDat
     let mut last_contact: Option<NaiveDate> = None;
     for c in case.contacts.iter().filter(|c| c.on <= today) {
         last_contact = last_contact.max(Some(c.on));
-        if c.inbound {
+        if c.is_reply() {
             last_inbound = last_inbound.max(Some(c.on));
         }
         if c.is_outbound_email() {

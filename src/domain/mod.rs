@@ -8,5 +8,6 @@ pub mod dates;
 pub mod fees;
 pub mod ladder;
 pub mod money;
+pub mod party;
 pub mod status;
 pub mod text;

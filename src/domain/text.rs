@@ -16,6 +16,18 @@ pub fn check_language(lang: &str) -> Result<String, String> {
     }
 }
 
+/// A value quoted in an error message, cut to a readable length.
+pub fn clip(value: &str) -> String {
+    const MAX: usize = 60;
+    if value.chars().count() <= MAX {
+        value.to_string()
+    } else {
+        let mut s: String = value.chars().take(MAX).collect();
+        s.push('…');
+        s
+    }
+}
+
 /// A one-line, non-empty piece of text such as a name (`what` says which).
 pub fn check_line(what: &str, value: &str) -> Result<String, String> {
     let v = value.trim();

@@ -14,6 +14,30 @@ pub struct ClientRow {
     pub lang: String,
     pub notes: Option<String>,
     pub email_mark: i64,
+    pub party: Party,
+}
+
+/// Who a client is on paper and in law: the postal address for letters, the
+/// company number, the country whose law applies, and whether it is a
+/// consumer (SPEC.md §6 The law, §13).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Party {
+    /// Lines joined by `\n`.
+    pub address: Option<String>,
+    pub org_number: Option<String>,
+    /// ISO 3166-1 alpha-2; `None`: `[defaults] country` applies.
+    pub country: Option<String>,
+    pub consumer: bool,
+}
+
+impl Party {
+    /// The address as lines, for letters.
+    pub fn address_lines(&self) -> Vec<&str> {
+        self.address
+            .as_deref()
+            .map(|a| a.lines().collect())
+            .unwrap_or_default()
+    }
 }
 
 /// Someone above the usual contact: a CFO, the owner.
@@ -33,6 +57,7 @@ pub struct NewClient<'a> {
     pub phone: Option<&'a str>,
     pub lang: &'a str,
     pub notes: Option<&'a str>,
+    pub party: &'a Party,
     pub now: &'a str,
 }
 
@@ -45,7 +70,8 @@ pub(crate) fn split_emails(joined: &str) -> Vec<String> {
         .collect()
 }
 
-const CLIENT_COLUMNS: &str = "id, handle, name, emails, phone, lang, notes, email_mark";
+const CLIENT_COLUMNS: &str =
+    "id, handle, name, emails, phone, lang, notes, email_mark, address, org_number, country, consumer";
 
 fn client_from_row(r: &rusqlite::Row) -> rusqlite::Result<ClientRow> {
     Ok(ClientRow {
@@ -57,13 +83,21 @@ fn client_from_row(r: &rusqlite::Row) -> rusqlite::Result<ClientRow> {
         lang: r.get(5)?,
         notes: r.get(6)?,
         email_mark: r.get(7)?,
+        party: Party {
+            address: r.get(8)?,
+            org_number: r.get(9)?,
+            country: r.get(10)?,
+            consumer: r.get(11)?,
+        },
     })
 }
 
 pub fn insert_client(conn: &Connection, c: &NewClient) -> Result<i64> {
     conn.prepare_cached(
-        "INSERT INTO client (handle, name, emails, phone, lang, notes, created_at)
-         VALUES (:handle, :name, :emails, :phone, :lang, :notes, :now)",
+        "INSERT INTO client (handle, name, emails, phone, lang, notes, address, org_number, country,
+                             consumer, created_at)
+         VALUES (:handle, :name, :emails, :phone, :lang, :notes, :address, :org_number, :country,
+                 :consumer, :now)",
     )?
     .execute(named_params! {
         ":handle": c.handle,
@@ -72,6 +106,10 @@ pub fn insert_client(conn: &Connection, c: &NewClient) -> Result<i64> {
         ":phone": c.phone,
         ":lang": c.lang,
         ":notes": c.notes,
+        ":address": c.party.address,
+        ":org_number": c.party.org_number,
+        ":country": c.party.country,
+        ":consumer": c.party.consumer,
         ":now": c.now,
     })?;
     Ok(conn.last_insert_rowid())
@@ -164,7 +202,8 @@ pub fn remove_escalation_contact(conn: &Connection, client_id: i64, name: &str) 
 pub fn update_client(conn: &Connection, c: &ClientRow) -> Result<()> {
     conn.execute(
         "UPDATE client SET name = :name, emails = :emails, phone = :phone, lang = :lang,
-                notes = :notes, email_mark = :mark
+                notes = :notes, email_mark = :mark, address = :address, org_number = :org_number,
+                country = :country, consumer = :consumer
          WHERE id = :id",
         named_params! {
             ":id": c.id,
@@ -174,6 +213,10 @@ pub fn update_client(conn: &Connection, c: &ClientRow) -> Result<()> {
             ":lang": c.lang,
             ":notes": c.notes,
             ":mark": c.email_mark,
+            ":address": c.party.address,
+            ":org_number": c.party.org_number,
+            ":country": c.party.country,
+            ":consumer": c.party.consumer,
         },
     )?;
     Ok(())

@@ -310,6 +310,10 @@ pub struct LogRow {
     pub message_id: Option<String>,
     pub delivery: Option<Delivery>,
     pub delivery_detail: Option<String>,
+    /// Letters: the day the client was given to pay by.
+    pub deadline: Option<NaiveDate>,
+    /// Mail read from the inbox: the message's identity (logged once).
+    pub message_key: Option<String>,
 }
 
 impl LogRow {
@@ -326,7 +330,7 @@ impl LogRow {
 }
 
 const LOG_COLUMNS: &str = "l.id, l.channel, l.inbound, l.on_date, l.at, l.step, l.outcome, l.note,
-    l.recipients, l.subject, l.message_id, l.delivery, l.delivery_detail";
+    l.recipients, l.subject, l.message_id, l.delivery, l.delivery_detail, l.deadline, l.message_key";
 
 fn log_from_row(r: &rusqlite::Row) -> rusqlite::Result<LogRow> {
     Ok(LogRow {
@@ -349,6 +353,8 @@ fn log_from_row(r: &rusqlite::Row) -> rusqlite::Result<LogRow> {
             .map(|o| parse_word(Delivery::parse, &o))
             .transpose()?,
         delivery_detail: r.get(12)?,
+        deadline: r.get(13)?,
+        message_key: r.get(14)?,
     })
 }
 
@@ -374,14 +380,18 @@ pub struct NewLog<'a> {
     pub subject: Option<&'a str>,
     pub message_id: Option<&'a str>,
     pub delivery: Option<Delivery>,
+    /// Letters: the day the client was given to pay by (SPEC.md §3 rule 10).
+    pub deadline: Option<NaiveDate>,
+    /// Mail read from the inbox: the message's identity, so it is logged once.
+    pub message_key: Option<&'a str>,
 }
 
 pub fn insert_log(conn: &Connection, l: &NewLog) -> Result<i64> {
     conn.prepare_cached(
         "INSERT INTO contact_log (invoice_id, channel, inbound, on_date, at, step, outcome, note,
-                                  recipients, subject, message_id, delivery)
+                                  recipients, subject, message_id, delivery, deadline, message_key)
          VALUES (:invoice, :channel, :inbound, :on, :at, :step, :outcome, :note,
-                 :recipients, :subject, :message_id, :delivery)",
+                 :recipients, :subject, :message_id, :delivery, :deadline, :message_key)",
     )?
     .execute(named_params! {
         ":invoice": l.invoice_id,
@@ -396,6 +406,8 @@ pub fn insert_log(conn: &Connection, l: &NewLog) -> Result<i64> {
         ":subject": l.subject,
         ":message_id": l.message_id,
         ":delivery": l.delivery.map(|d| d.as_str()),
+        ":deadline": l.deadline,
+        ":message_key": l.message_key,
     })?;
     Ok(conn.last_insert_rowid())
 }
@@ -407,7 +419,7 @@ pub fn client_log(conn: &Connection, client_id: i64, limit: i64) -> Result<Vec<(
          WHERE i.client_id = ?1 ORDER BY l.on_date DESC, l.id DESC LIMIT ?2"
     ))?;
     let rows = stmt.query_map(rusqlite::params![client_id, limit], |r| {
-        Ok((r.get(13)?, log_from_row(r)?))
+        Ok((r.get(15)?, log_from_row(r)?))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -31,6 +31,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_scan_index",
         include_str!("../../migrations/0002_scan_index.sql"),
     ),
+    (
+        "0003_foundation",
+        include_str!("../../migrations/0003_foundation.sql"),
+    ),
 ];
 
 /// The schema version this dun writes.

@@ -877,6 +877,20 @@ const BAD_INPUTS: &[Bad] = &[
         "invoice add '2026 014' --client acme --amount 5",
         &["\"2026 014\""],
     ),
+    // Who a client is on paper and in law.
+    bad("client add Foo --country XX", &["\"XX\"", "ISO 3166-1"]),
+    bad("client add Foo --country UK", &["\"UK\"", "GB"]),
+    bad("client edit acme --country Sweden", &["\"Sweden\""]),
+    bad("client add Foo --address ' | '", &["address is empty"]),
+    bad(
+        "client add Foo --address 'Storgatan 1\t| 111 22'",
+        &["control character"],
+    ),
+    bad_config(
+        "[defaults]\ncountry = \"Sverige\"\n",
+        "client add Foo",
+        &["country", "\"Sverige\"", "line 2"],
+    ),
     // Words of the log, the ladder and the holds.
     bad("log 2026-014 fax", &["\"fax\"", "call"]),
     bad("log 2026-014 call --outcome happy", &["\"happy\"", "promised"]),
@@ -927,6 +941,128 @@ fn bad_input_is_refused_in_one_line_and_changes_nothing() {
         })
         .collect();
     assert_none_failed(failures);
+}
+
+#[test]
+fn a_client_carries_its_address_company_number_country_and_kind() {
+    let env = Env::new();
+    env.write_config("[defaults]\ncountry = \"SE\"\n");
+    ok(
+        &env,
+        "client add 'Thistle & Pine Ltd' --handle thistle --address '1 High Street | Leith | Edinburgh EH6 6QX' --org-number SC123456 --country gb",
+    );
+    let s = statement(&env, "thistle");
+    assert_eq!(s["address"], json!("1 High Street\nLeith\nEdinburgh EH6 6QX"));
+    assert_eq!(s["org_number"], json!("SC123456"));
+    assert_eq!(s["country"], json!("GB"));
+    assert_eq!(s["consumer"], json!(false));
+    let shown = ok(&env, "client show thistle");
+    assert_contains(
+        &shown,
+        &[
+            "address   1 High Street",
+            "            Leith",
+            "company   SC123456",
+            "law       GB, business",
+        ],
+    );
+
+    ok(&env, "client add 'Eva Ek' --handle eva --consumer");
+    assert_contains(
+        &ok(&env, "client show eva"),
+        &["law       SE (from [defaults] country), consumer"],
+    );
+    ok(
+        &env,
+        "client edit eva --business --country '' --address 'Ekvägen 2\n123 45 Ek'",
+    );
+    let s = statement(&env, "eva");
+    assert_eq!(s["consumer"], json!(false));
+    assert_eq!(s["country"], Value::Null);
+    assert_eq!(s["address"], json!("Ekvägen 2\n123 45 Ek"));
+    ok(&env, "client edit thistle --address '' --org-number ''");
+    let s = statement(&env, "thistle");
+    assert_eq!(
+        (s["address"].clone(), s["org_number"].clone()),
+        (Value::Null, Value::Null)
+    );
+}
+
+#[test]
+fn a_schema_2_database_rebuilds_its_log_and_keeps_every_entry() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.db().parent().unwrap()).unwrap();
+    {
+        // The file as dun 0.1.0 left it: migrations 1 and 2, with a log.
+        let conn = rusqlite::Connection::open(env.db()).unwrap();
+        conn.execute_batch(include_str!("../../migrations/0001_ledger.sql"))
+            .unwrap();
+        conn.execute_batch(include_str!("../../migrations/0002_scan_index.sql"))
+            .unwrap();
+        conn.execute_batch(&format!(
+            "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 2;
+             INSERT INTO client (handle, name, emails, lang, created_at)
+                 VALUES ('acme', 'Acme AB', 'ap@acme.example', 'sv', '2026-11-01T00:00:00Z');
+             INSERT INTO invoice (number, client_id, issued, due, amount, currency, entered_on, created_at)
+                 VALUES ('2026-014', 1, '2026-11-01', '2026-11-20', 120000, 'SEK', '2026-11-01', '2026-11-01T00:00:00Z');
+             INSERT INTO contact_log (invoice_id, channel, on_date, at, step, delivery, message_id, recipients, subject)
+                 VALUES (1, 'email', '2026-11-20', '2026-11-20T08:00:00Z', 'reminder', 'sent', '<a@x>', 'ap@acme.example', 'Påminnelse');
+             INSERT INTO contact_log (invoice_id, channel, on_date, at, outcome, note)
+                 VALUES (1, 'call', '2026-11-23', '2026-11-23T09:00:00Z', 'no-answer', 'rang twice');
+             INSERT INTO contact_log (invoice_id, channel, inbound, on_date, at, outcome)
+                 VALUES (1, 'email', 1, '2026-11-24', '2026-11-24T10:00:00Z', 'replied');
+             INSERT INTO contact_log (invoice_id, channel, on_date, at, step, delivery, message_id)
+                 VALUES (1, 'email', '2026-11-27', '2026-11-27T08:00:00Z', 'follow-up', 'pending', '<b@x>');"
+        ))
+        .unwrap();
+    }
+    let r = run(&env, "invoice show 2026-014 --format json");
+    assert_contains(&r.stderr, &["upgraded", "from 2 to"]);
+    let shown: Value = serde_json::from_str(r.ok()).unwrap();
+    let timeline = shown["timeline"].to_string();
+    assert_contains(&timeline, &["reminder", "rang twice", "replied", "follow-up"]);
+    let conn = open_db(&env.db());
+    let rows: Vec<(i64, String, Option<String>, Option<String>)> = conn
+        .prepare("SELECT id, channel, outcome, delivery FROM contact_log ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        rows,
+        [
+            (1, "email".into(), None, Some("sent".into())),
+            (2, "call".into(), Some("no-answer".into()), None),
+            (3, "email".into(), Some("replied".into()), None),
+            (4, "email".into(), None, Some("pending".into())),
+        ]
+    );
+    // Still append-only after the rebuild, and the new words fit.
+    assert!(conn.execute("DELETE FROM contact_log", []).is_err());
+    assert!(conn.execute("UPDATE contact_log SET note = 'x'", []).is_err());
+    assert!(
+        conn.execute("UPDATE contact_log SET deadline = '2027-01-01'", [])
+            .is_err()
+    );
+    assert!(
+        conn.execute("UPDATE contact_log SET delivery = 'sent' WHERE id = 1", [])
+            .is_err()
+    );
+    conn.execute("UPDATE contact_log SET delivery = 'sent' WHERE id = 4", [])
+        .unwrap();
+    conn.execute(
+        "INSERT INTO contact_log (invoice_id, channel, inbound, on_date, at, outcome, message_key)
+         VALUES (1, 'email', 1, '2026-11-28', 'x', 'auto-reply', '<ooo@x>')",
+        [],
+    )
+    .unwrap();
+    let again = conn.execute(
+        "INSERT INTO contact_log (invoice_id, channel, inbound, on_date, at, outcome, message_key)
+         VALUES (1, 'email', 1, '2026-11-28', 'x', 'auto-reply', '<ooo@x>')",
+        [],
+    );
+    assert!(again.is_err(), "one message is logged once per invoice");
 }
 
 #[test]
