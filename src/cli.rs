@@ -142,7 +142,7 @@ pub enum Command {
     Send(SendArgs),
     /// Print the exact message dun send would send for an invoice
     Preview(PreviewArgs),
-    /// Print the demand letter for an invoice, for a lawyer or the client
+    /// Print a letter (the demand, a reminder by post) as text or PDF
     Letter(LetterArgs),
     /// Check the SMTP settings
     #[command(subcommand)]
@@ -366,10 +366,23 @@ pub struct PreviewArgs {
 #[derive(Debug, Args)]
 pub struct LetterArgs {
     /// The invoice number
-    pub number: String,
-    /// Write the letter to this file instead of printing it
-    #[arg(long, value_name = "FILE")]
+    #[arg(required_unless_present = "due", conflicts_with = "due")]
+    pub number: Option<String>,
+    /// Every letter step due today, one file each in the folder --out names
+    #[arg(long, requires = "out", conflicts_with = "step")]
+    pub due: bool,
+    /// The letter of this ladder step [default: the letter step due, or the next]
+    #[arg(long, value_name = "STEP")]
+    pub step: Option<String>,
+    /// Write a PDF for a window envelope (also when --out ends in .pdf)
+    #[arg(long)]
+    pub pdf: bool,
+    /// Write the letter to this file (with --due: into this folder)
+    #[arg(long, value_name = "PATH")]
     pub out: Option<std::path::PathBuf>,
+    /// Record each letter in the contact log, as dun log NUMBER letter does
+    #[arg(long)]
+    pub log: bool,
     /// Days the client is given to pay
     #[arg(long, value_name = "DAYS", default_value_t = 14)]
     pub deadline: u32,

@@ -15,6 +15,7 @@ use crate::domain::ladder::{Ladder, Schedule, Step};
 use crate::domain::money::{Currency, parse_amount_lenient};
 use crate::domain::party::{check_address, check_country, check_org_number};
 use crate::domain::text::{check_email, check_language};
+use crate::paper::Paper;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -30,6 +31,14 @@ struct File {
     fees: FeesFile,
     #[serde(default)]
     ladder: Vec<StepFile>,
+    #[serde(default)]
+    letters: LettersFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LettersFile {
+    paper: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -154,6 +163,8 @@ pub struct Config {
     pub ladder: Ladder,
     /// Whether the ladder came from the file (for `dun ladder`).
     pub custom_ladder: bool,
+    /// `[letters] paper`: the sheet `dun letter --pdf` prints on.
+    pub paper: Paper,
 }
 
 impl Default for Config {
@@ -169,6 +180,7 @@ impl Default for Config {
             fees: FeeRules::default(),
             ladder: Ladder::default_ladder(),
             custom_ladder: false,
+            paper: Paper::default(),
         }
     }
 }
@@ -368,6 +380,10 @@ impl Config {
                 Some(interest_ppm(p).map_err(|e| anyhow!("{}{e}", line_of("interest_percent")))?);
         }
 
+        if let Some(p) = file.letters.paper {
+            c.paper = Paper::parse(&p).map_err(|e| anyhow!("{}[letters] {e}", line_of("paper")))?;
+        }
+
         if !file.ladder.is_empty() {
             let mut steps = Vec::new();
             for (i, s) in file.ladder.into_iter().enumerate() {
@@ -377,7 +393,10 @@ impl Config {
                     name: s.name.trim().to_string(),
                     day: s.day,
                     action,
-                    template: s.template,
+                    // A letter step prints the demand letter unless it names another.
+                    template: s
+                        .template
+                        .or_else(|| (action == StepAction::Letter).then(|| "demand".to_string())),
                     repeat: s.repeat,
                 });
             }
@@ -483,6 +502,10 @@ min_gap_days = 7      # days between two e-mails on one invoice, and after the c
 # name = "demand"
 # day = 30
 # action = "letter"
+# template = "demand"     # letter steps: demand (default) or reminder-letter
+
+# [letters]
+# paper = "a4"            # a4 | letter (US Letter): the sheet dun letter --pdf prints on
 "#;
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod config;
 pub mod context;
 pub mod domain;
 pub mod mail;
+pub mod paper;
 pub mod report;
 pub mod store;
 

@@ -2,6 +2,7 @@
 
 use anyhow::{Result, anyhow, bail};
 use chrono::NaiveDate;
+use rusqlite::Connection;
 
 use super::{CaseFacts, date_arg, non_empty, require_invoice, require_step};
 use crate::cli::LogArgs;
@@ -58,84 +59,127 @@ pub fn log(ctx: &Context, a: LogArgs) -> Result<u8> {
         }
         None => None,
     };
+    let contact = NewContact {
+        channel,
+        outcome,
+        on,
+        note,
+        inbound: a.inbound,
+        step,
+        until,
+        deadline: None,
+    };
     let mut db = ctx.open_store()?;
-    let (number, step) = db.write(|tx| {
-        let inv = require_invoice(tx, &a.number, ctx.today)?;
-        let step = match step {
-            Some(s) => Some(s),
-            None if a.inbound || outcome == Some(Outcome::Bounced) => None,
-            None => {
-                let facts = CaseFacts::load(tx, &inv)?;
-                pending_step(&facts.case(&inv), ladder, &ctx.config.schedule, on, channel)
-                    .map(|i| ladder.steps()[i].name.clone())
-            }
-        };
-        store::insert_log(
-            tx,
-            &NewLog {
-                invoice_id: inv.id,
-                channel,
-                inbound: a.inbound,
-                on,
-                at: &ctx.now,
-                step: step.as_deref(),
-                outcome,
-                note: note.as_deref(),
-                recipients: None,
-                subject: None,
-                message_id: None,
-                delivery: None,
-                deadline: None,
-                message_key: None,
-            },
-        )?;
-        if let Some(u) = until {
-            require_on_ladder(&inv)?;
-            store::release_holds(tx, inv.id, HoldKind::Promise, on)?;
-            store::insert_hold(
-                tx,
-                inv.id,
-                HoldKind::Promise,
-                on,
-                Some(u),
-                note.as_deref(),
-                &ctx.now,
-            )?;
+    let (number, step) = db.write(|tx| record(ctx, tx, &a.number, &contact))?;
+    report(ctx, &contact, &number, step.as_deref());
+    Ok(exit::OK)
+}
+
+/// One contact to record, checked: what `dun log` writes, and what
+/// `dun letter --log` writes through the same code.
+pub(crate) struct NewContact {
+    pub channel: Channel,
+    pub outcome: Option<Outcome>,
+    pub on: NaiveDate,
+    pub note: Option<String>,
+    pub inbound: bool,
+    /// A step name checked against the ladder; `None`: the task of this
+    /// channel due on `on`, if any.
+    pub step: Option<String>,
+    /// With `Outcome::Promised`: the promised date.
+    pub until: Option<NaiveDate>,
+    /// Letters: the day the letter gave the client to pay by (rule 10).
+    pub deadline: Option<NaiveDate>,
+}
+
+/// Writes the contact on invoice `number` inside the caller's transaction;
+/// returns the invoice's number and the step the contact does.
+pub(crate) fn record(
+    ctx: &Context,
+    tx: &Connection,
+    number: &str,
+    c: &NewContact,
+) -> Result<(String, Option<String>)> {
+    let ladder = &ctx.config.ladder;
+    let inv = require_invoice(tx, number, ctx.today)?;
+    let step = match &c.step {
+        Some(s) => Some(s.clone()),
+        None if c.inbound || c.outcome == Some(Outcome::Bounced) => None,
+        None => {
+            let facts = CaseFacts::load(tx, &inv)?;
+            pending_step(&facts.case(&inv), ladder, &ctx.config.schedule, c.on, c.channel)
+                .map(|i| ladder.steps()[i].name.clone())
         }
-        Ok((inv.number, step))
-    })?;
-    let direction = if a.inbound {
+    };
+    store::insert_log(
+        tx,
+        &NewLog {
+            invoice_id: inv.id,
+            channel: c.channel,
+            inbound: c.inbound,
+            on: c.on,
+            at: &ctx.now,
+            step: step.as_deref(),
+            outcome: c.outcome,
+            note: c.note.as_deref(),
+            recipients: None,
+            subject: None,
+            message_id: None,
+            delivery: None,
+            deadline: c.deadline,
+            message_key: None,
+        },
+    )?;
+    if let Some(u) = c.until {
+        require_on_ladder(&inv)?;
+        store::release_holds(tx, inv.id, HoldKind::Promise, c.on)?;
+        store::insert_hold(
+            tx,
+            inv.id,
+            HoldKind::Promise,
+            c.on,
+            Some(u),
+            c.note.as_deref(),
+            &ctx.now,
+        )?;
+    }
+    Ok((inv.number, step))
+}
+
+/// Says what [`record`] wrote.
+pub(crate) fn report(ctx: &Context, c: &NewContact, number: &str, step: Option<&str>) {
+    let (channel, on) = (c.channel, c.on);
+    let direction = if c.inbound {
         "from the client"
     } else {
         "to the client"
     };
     let mut line = format!("logged {channel} {direction} on invoice {number}, {on}");
-    match &step {
+    match step {
         Some(s) => line.push_str(&format!("; it does the step \"{s}\"")),
-        None if !a.inbound && matches!(channel, Channel::Call | Channel::Letter | Channel::Email) => {
+        None if !c.inbound && matches!(channel, Channel::Call | Channel::Letter | Channel::Email) => {
             line.push_str("; no ladder step was due for it")
         }
         None => {}
     }
     ctx.say(line);
-    if let Some(u) = until {
+    if let Some(u) = c.until {
         ctx.say(format!("the ladder is held until {u}"));
     }
-    if a.inbound {
+    if c.inbound {
         ctx.say(format!(
             "a reply holds the ladder for {} days",
             ctx.config.schedule.min_gap_days
         ));
     }
-    if outcome == Some(Outcome::Disputed) {
+    if c.outcome == Some(Outcome::Disputed) {
         ctx.say(format!(
             "to hold the ladder while it is disputed: dun dispute {number}"
         ));
     }
-    if outcome == Some(Outcome::Bounced) {
+    if c.outcome == Some(Outcome::Bounced) {
         ctx.say("e-mail to this client stops until its address changes (dun client edit HANDLE --email ...)");
     }
-    Ok(exit::OK)
 }
 
 fn place_hold(

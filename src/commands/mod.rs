@@ -8,6 +8,7 @@ mod due;
 mod init;
 mod invoice;
 mod ladder;
+mod letter;
 mod log;
 mod money;
 mod overdue;
@@ -70,7 +71,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
                 Command::Demo => demo::demo(&ctx),
                 Command::Send(args) => send::send(&ctx, args),
                 Command::Preview(args) => send::preview(&ctx, args),
-                Command::Letter(args) => send::letter(&ctx, args),
+                Command::Letter(args) => letter::letter(&ctx, args),
                 Command::Smtp(crate::cli::SmtpCommand::Test) => send::smtp_test(&ctx),
                 Command::Init { .. } | Command::Completions { .. } => unreachable!("handled above"),
             }

@@ -1,4 +1,4 @@
-//! `dun send`, `dun preview`, `dun letter`, `dun smtp test`.
+//! `dun send`, `dun preview`, `dun smtp test`.
 //!
 //! Sending is exactly once (SPEC.md §5): under a lock, for each message the
 //! invoices are checked again and a `pending` entry written in one
@@ -17,7 +17,7 @@ use rusqlite::Connection;
 
 use super::due::assess_open;
 use super::{CaseFacts, require_invoice};
-use crate::cli::{LetterArgs, PreviewArgs, SendArgs};
+use crate::cli::{PreviewArgs, SendArgs};
 use crate::config::Config;
 use crate::context::Context;
 use crate::domain::contact::{Channel, Delivery};
@@ -640,67 +640,6 @@ pub fn preview(ctx: &Context, args: PreviewArgs) -> Result<u8> {
     )?;
     writeln!(out)?;
     out.write_all(o.body.as_bytes())?;
-    Ok(exit::OK)
-}
-
-pub fn letter(ctx: &Context, args: LetterArgs) -> Result<u8> {
-    let db = ctx.open_store()?;
-    let conn = db.conn();
-    let inv = require_invoice(conn, &args.number, ctx.today)?;
-    if inv.closed.is_some() || inv.balance() <= 0 {
-        bail!(
-            "invoice {} is {}; there is nothing to demand",
-            inv.number,
-            inv.closed.as_deref().unwrap_or("paid")
-        );
-    }
-    let client = store::client_by_id(conn, inv.client_id)?;
-    let mut log = store::log_entries(conn, inv.id)?;
-    log.retain(|l| {
-        !l.inbound
-            && l.outcome != Some(crate::domain::contact::Outcome::Bounced)
-            && matches!(l.delivery, None | Some(Delivery::Sent))
-            && matches!(l.channel, Channel::Email | Channel::Call | Channel::Letter)
-    });
-    log.sort_by_key(|l| (l.on, l.id));
-    let payments = store::payments(conn, inv.id)?;
-    let facts = vec![InvoiceFacts {
-        invoice: inv,
-        payments,
-    }];
-    let vars = message_vars(&VarsInput {
-        config: &ctx.config,
-        today: ctx.today,
-        client: &client,
-        recipient_name: &client.name,
-        recipient_role: None,
-        step: "demand",
-        invoices: &facts,
-        reminders: &log,
-        deadline_days: i64::from(args.deadline),
-    })?;
-    let templates = Templates::new(&ctx.config_path);
-    let r = templates.render(&client.lang, "demand", &vars)?;
-    let text = format!("{}\n\n{}", r.subject, r.body);
-    let number = &facts[0].invoice.number;
-    match &args.out {
-        Some(path) => {
-            let mut options = OpenOptions::new();
-            options.write(true).create(true).truncate(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let mut f = options
-                .open(path)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            f.write_all(text.as_bytes())?;
-            ctx.say(format!(
-                "wrote the demand letter for invoice {number} to {}",
-                path.display()
-            ));
-            ctx.say(format!("when it has gone out: dun log {number} letter"));
-        }
-        None => std::io::stdout().lock().write_all(text.as_bytes())?,
-    }
     Ok(exit::OK)
 }
 

@@ -17,7 +17,8 @@ pub struct Step {
     /// Days after the due date on which the step is first due (may be negative).
     pub day: i32,
     pub action: StepAction,
-    /// The template an e-mail step renders.
+    /// The template an e-mail or letter step renders (letters: `demand`
+    /// unless the config names another).
     pub template: Option<String>,
     /// Done again every N days, until the last step has been done.
     pub repeat: Option<u32>,
@@ -85,7 +86,7 @@ impl Ladder {
                 step("reminder", 0, StepAction::Email, Some("reminder"), None),
                 step("follow-up", 7, StepAction::Email, Some("follow-up"), Some(7)),
                 step("call", 14, StepAction::Call, None, Some(7)),
-                step("demand", 30, StepAction::Letter, None, None),
+                step("demand", 30, StepAction::Letter, Some("demand"), None),
             ],
         }
     }

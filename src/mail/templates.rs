@@ -12,7 +12,7 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Serialize;
 
 /// The template names dun ships.
-pub const BUILTIN_NAMES: &[&str] = &["reminder", "follow-up", "escalate", "demand"];
+pub const BUILTIN_NAMES: &[&str] = &["reminder", "follow-up", "escalate", "demand", "reminder-letter"];
 
 fn builtin(lang: &str, name: &str) -> Option<&'static str> {
     macro_rules! table {
@@ -23,6 +23,7 @@ fn builtin(lang: &str, name: &str) -> Option<&'static str> {
                     ($lang, "follow-up") => Some(include_str!(concat!("../../templates/builtin/", $lang, "/follow-up.txt"))),
                     ($lang, "escalate") => Some(include_str!(concat!("../../templates/builtin/", $lang, "/escalate.txt"))),
                     ($lang, "demand") => Some(include_str!(concat!("../../templates/builtin/", $lang, "/demand.txt"))),
+                    ($lang, "reminder-letter") => Some(include_str!(concat!("../../templates/builtin/", $lang, "/reminder-letter.txt"))),
                 )+
                 _ => None,
             }
