@@ -500,9 +500,13 @@ impl NumberLabels {
     fn of(lang: &str) -> NumberLabels {
         let (org, vat, client_org) = match lang {
             "sv" => ("Org.nr", "Momsreg.nr", "Ert org.nr"),
-            "tr" => ("Ticaret Sicil No:", "Vergi No:", "Alıcının Sicil No:"),
-            "ru" => ("ОГРН:", "ИНН:", "ОГРН адресата:"),
-            "ro" => ("Nr. Reg. Com.:", "CIF:", "Nr. Reg. Com. destinatar:"),
+            "tr" => ("Sicil No:", "KDV No:", "Alıcının Sicil No:"),
+            "ru" => ("Рег. номер:", "Номер НДС:", "Рег. номер адресата:"),
+            "ro" => (
+                "Nr. de înregistrare:",
+                "Cod TVA:",
+                "Nr. de înregistrare al destinatarului:",
+            ),
             _ => ("Company no.", "VAT no.", "Your company no."),
         };
         NumberLabels { org, vat, client_org }

@@ -12,6 +12,9 @@ use chrono::NaiveDate;
 
 pub use pdf::render_pdf;
 
+/// The mark before a list item, on paper and in the text letter.
+pub const BULLET: &str = "–";
+
 /// The sheet a letter is printed on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Paper {
@@ -228,16 +231,19 @@ fn parse_group(lines: &[&str]) -> Vec<Block> {
 /// Breaks `text` into lines no wider than `width` as `measure` counts, at
 /// spaces (no hyphenation). A word wider than the line stands alone on it.
 pub fn wrap(text: &str, width: f32, measure: impl Fn(&str) -> f32) -> Vec<String> {
+    // (A line measured to exactly `width` fits: the sums of advances are
+    // floats, so a hair of tolerance.)
     let space = measure(" ");
     let mut lines = Vec::new();
     let mut line = String::new();
     let mut line_width = 0.0;
-    for word in text.split_whitespace() {
+    // Only ASCII white space breaks: a no-break space (in "1 200,00 kr") holds.
+    for word in text.split_ascii_whitespace() {
         let w = measure(word);
         if line.is_empty() {
             line.push_str(word);
             line_width = w;
-        } else if line_width + space + w <= width {
+        } else if line_width + space + w <= width + width * 1e-4 {
             line.push(' ');
             line.push_str(word);
             line_width += space + w;
@@ -434,7 +440,7 @@ fn text_lines(block: &Block, width: f32, measure: &impl Fn(&str) -> f32) -> Vec<
             wrap(text, width - 2.0 - lead.len() as f32, measure)
                 .into_iter()
                 .enumerate()
-                .map(|(i, l)| format!("{lead}{}{l}", if i == 0 { "- " } else { "  " }))
+                .map(|(i, l)| format!("{lead}{}{l}", if i == 0 { "– " } else { "  " }))
                 .collect()
         }
         Block::Table(rows) => {

@@ -17,7 +17,7 @@ use skrifa::instance::{LocationRef, Size};
 use skrifa::metrics::GlyphMetrics;
 use skrifa::{FontRef, MetadataProvider};
 
-use super::{Block, Letter, Paper, Row, page_text, row_lines, table_layout, wrap};
+use super::{BULLET, Block, Letter, Paper, Row, page_text, row_lines, table_layout, wrap};
 
 static SERIF: &[u8] = include_bytes!("../../assets/fonts/DejaVuSerif.ttf");
 static SERIF_BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSerif-Bold.ttf");
@@ -116,7 +116,7 @@ impl Geometry {
             height: mm(h),
             left: mm(25.0),
             right: mm(w - 20.0),
-            bottom: mm(h - 25.0),
+            bottom: mm(h - 22.0),
             folds: folds.into_iter().map(mm).collect(),
             hole: mm(h / 2.0),
         }
@@ -128,7 +128,7 @@ impl Geometry {
 }
 
 const BODY: f32 = 10.0;
-const LEADING: f32 = 13.5;
+const LEADING: f32 = 13.0;
 const SMALL: f32 = 8.0;
 const INFO: f32 = 9.0;
 
@@ -191,11 +191,11 @@ fn body_lines(letter: &Letter, fonts: &Fonts, width: f32) -> Vec<Line> {
                 }
                 Block::Item { indent, text: t } => {
                     let lead = mm(5.0) * *indent as f32;
-                    let hang = measure("– ");
+                    let hang = measure(&format!("{BULLET} "));
                     for (i, l) in wrap(t, width - lead - hang, measure).into_iter().enumerate() {
                         let mut pieces = Vec::new();
                         if i == 0 {
-                            pieces.push(plain(lead, "–".into()));
+                            pieces.push(plain(lead, BULLET.into()));
                         }
                         pieces.push(plain(lead + hang, l));
                         out.push(text(pieces));
@@ -470,16 +470,18 @@ pub fn render_pdf(letter: &Letter, paper: Paper) -> Result<Vec<u8>> {
                     l,
                 );
             }
-            // The date, last of the sender's block: drawn in reading order.
-            let last = info_lines.len() - 1;
-            draw(
-                &mut s,
-                &fonts.regular,
-                info_x,
-                info_top + info_leading * last as f32,
-                INFO,
-                &info_lines[last],
-            );
+            // The references and the date, last in the sender's block, are
+            // drawn after the address: the order the text letter reads in.
+            for (i, l) in info_lines.iter().enumerate().skip(sender_count) {
+                draw(
+                    &mut s,
+                    &fonts.regular,
+                    info_x,
+                    info_top + info_leading * i as f32,
+                    INFO,
+                    l,
+                );
+            }
             for (i, l) in subject_lines.iter().enumerate() {
                 draw(
                     &mut s,

@@ -3,5 +3,6 @@
 mod common;
 mod ladder_walk;
 mod ledger;
+mod letters;
 mod send;
 mod smtp_server;

@@ -1015,14 +1015,20 @@ fn the_letter_lists_the_reminders_sent_and_smtp_test_sends_nothing() {
     env.set_today(&plus(MONDAY, 10));
     let file = env.dir.path().join("demand.txt");
     env.ok(&["letter", "2026-100", "--out", file.to_str().unwrap()]);
+    // Columns are aligned with runs of spaces: compare words.
     let letter = std::fs::read_to_string(&file).unwrap();
+    let letter = letter
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("\n");
     for needle in [
         "2026-100",
         "Invoice amount: 1,200.00 SEK",
         "Payments received: 200.00 SEK",
         "Balance: 1,000.00 SEK",
-        "2 November 2026: e-mail (payment reminder)",
-        "10 November 2026: e-mail (follow-up)",
+        "2 November 2026 e-mail (payment reminder)",
+        "10 November 2026 e-mail (follow-up)",
         "Acme AB",
         "Fia Freelance",
     ] {
