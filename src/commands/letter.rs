@@ -331,6 +331,13 @@ fn build(
     };
     let mut recipient = vec![client.name.clone()];
     recipient.extend(client.party.address_lines().into_iter().map(String::from));
+    if recipient.len() > 6 {
+        eprintln!(
+            "warning: the name and address of client {} take {} lines; a window envelope shows 6",
+            client.handle,
+            recipient.len()
+        );
+    }
     let reference_lines = client
         .party
         .org_number
@@ -505,7 +512,7 @@ impl NumberLabels {
             "ro" => (
                 "Nr. de înregistrare:",
                 "Cod TVA:",
-                "Nr. de înregistrare al destinatarului:",
+                "Nr. înreg. destinatar:",
             ),
             _ => ("Company no.", "VAT no.", "Your company no."),
         };

@@ -401,6 +401,9 @@ impl Letter {
             out.push_str(l);
             out.push('\n');
         }
+        if !self.reference_lines.is_empty() {
+            out.push('\n');
+        }
         out.push_str(&self.date_line);
         out.push_str("\n\n");
         out.push_str(&self.subject);
