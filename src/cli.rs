@@ -369,7 +369,7 @@ pub struct LetterArgs {
     #[arg(required_unless_present = "due", conflicts_with = "due")]
     pub number: Option<String>,
     /// Every letter step due today, one file each in the folder --out names
-    #[arg(long, requires = "out", conflicts_with = "step")]
+    #[arg(long, conflicts_with = "step")]
     pub due: bool,
     /// The letter of this ladder step [default: the letter step due, or the next]
     #[arg(long, value_name = "STEP")]

@@ -477,17 +477,25 @@ fn due_letters(ctx: &Context, args: &LetterArgs) -> Result<u8> {
         dir.display()
     ));
     for (m, path) in made.iter().zip(&paths) {
-        ctx.say(format!(
-            "  {}  (invoice {}, {}, {})",
-            path.display(),
-            m.number,
-            m.client,
-            m.step.as_deref().unwrap_or("letter")
-        ));
+        let file = path
+            .file_name()
+            .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+        ctx.say(format!("  {file}  {}", m.client));
     }
     if args.log {
-        for ((n, s), c) in logged.iter().zip(&contacts) {
-            report(ctx, c, n, s.as_deref());
+        let deadline = add_days(ctx.today, i64::from(args.deadline));
+        ctx.say(format!(
+            "logged {n} letter{} on {}; they ask for payment by {deadline}",
+            if n == 1 { "" } else { "s" },
+            ctx.today
+        ));
+        let steps: Vec<String> = logged
+            .iter()
+            .filter(|(_, s)| s.is_none())
+            .map(|(n, _)| n.clone())
+            .collect();
+        if !steps.is_empty() {
+            ctx.say(format!("no ladder step was due for: {}", steps.join(", ")));
         }
     } else {
         ctx.say("when they have gone out: dun log NUMBER letter (or run again with --log)");
@@ -509,11 +517,7 @@ impl NumberLabels {
             "sv" => ("Org.nr", "Momsreg.nr", "Ert org.nr"),
             "tr" => ("Sicil No:", "KDV No:", "Alıcının Sicil No:"),
             "ru" => ("Рег. номер:", "Номер НДС:", "Рег. номер адресата:"),
-            "ro" => (
-                "Nr. de înregistrare:",
-                "Cod TVA:",
-                "Nr. înreg. destinatar:",
-            ),
+            "ro" => ("Nr. de înregistrare:", "Cod TVA:", "Nr. înreg. destinatar:"),
             _ => ("Company no.", "VAT no.", "Your company no."),
         };
         NumberLabels { org, vat, client_org }
