@@ -1187,6 +1187,7 @@ impl Gen {
                                         .start_step
                                         .map(|s| self.ladder.steps()[s as usize].name.as_str()),
                                     entered_on: inv.entered_on,
+                                    reference: dun::domain::reference::ReferenceKind::Rf,
                                     now: &at,
                                 },
                             )?;

@@ -149,6 +149,8 @@ pub enum Command {
     Smtp(SmtpCommand),
     /// Fill a new, empty database with example clients and invoices to try dun
     Demo,
+    /// Read bank statements, match the payments to open invoices and record them
+    Bank(BankArgs),
     /// Print shell completions for bash, zsh, fish, elvish or powershell
     Completions {
         #[arg(value_enum)]
@@ -352,6 +354,32 @@ pub struct SendArgs {
     /// Send again the e-mails a stopped run left in an unknown state
     #[arg(long)]
     pub resend_unknown: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BankArgs {
+    /// Statement files: camt.053/054 (XML), OFX, or CSV as described by [bank.csv]
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Read the files as this format instead of recognising them by content
+    #[arg(long = "as", value_enum, value_name = "FORMAT")]
+    pub as_format: Option<BankFormat>,
+    /// Show the matches; record nothing, write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Record the certain matches without asking (needed when not on a terminal)
+    #[arg(long)]
+    pub yes: bool,
+    /// Record the probable matches too (amount and payer fit one open invoice)
+    #[arg(long)]
+    pub accept_probable: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BankFormat {
+    Camt,
+    Ofx,
+    Csv,
 }
 
 #[derive(Debug, Args)]

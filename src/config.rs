@@ -14,6 +14,7 @@ use crate::domain::fees::{FeeRules, interest_ppm};
 use crate::domain::ladder::{Ladder, Schedule, Step};
 use crate::domain::money::{Currency, parse_amount_lenient};
 use crate::domain::party::{check_address, check_country, check_org_number};
+use crate::domain::reference::ReferenceKind;
 use crate::domain::text::{check_email, check_language};
 use crate::paper::Paper;
 
@@ -33,12 +34,34 @@ struct File {
     ladder: Vec<StepFile>,
     #[serde(default)]
     letters: LettersFile,
+    #[serde(default)]
+    bank: BankFile,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LettersFile {
     paper: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BankFile {
+    csv: Option<CsvFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CsvFile {
+    date: Option<String>,
+    amount: Option<String>,
+    text: Option<String>,
+    payer: Option<String>,
+    currency: Option<String>,
+    id: Option<String>,
+    date_format: Option<String>,
+    decimal: Option<String>,
+    delimiter: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -52,6 +75,7 @@ struct SenderFile {
     address: Option<String>,
     org_number: Option<String>,
     vat_number: Option<String>,
+    reference: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -165,6 +189,27 @@ pub struct Config {
     pub custom_ladder: bool,
     /// `[letters] paper`: the sheet `dun letter --pdf` prints on.
     pub paper: Paper,
+    /// `[sender] reference`: the kind of payment reference new invoices get.
+    pub reference: ReferenceKind,
+    /// `[bank.csv]`: how to read a bank's CSV export.
+    pub bank_csv: Option<CsvMapping>,
+}
+
+/// `[bank.csv]`: which columns of a bank's CSV export hold what (by the
+/// names in its header row), and how its dates and amounts are written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvMapping {
+    pub date: String,
+    pub amount: String,
+    pub text: String,
+    pub payer: Option<String>,
+    pub currency: Option<String>,
+    pub id: Option<String>,
+    /// A chrono format, like `%Y-%m-%d` or `%d.%m.%Y`.
+    pub date_format: String,
+    /// `.` or `,`.
+    pub decimal: char,
+    pub delimiter: u8,
 }
 
 impl Default for Config {
@@ -181,6 +226,8 @@ impl Default for Config {
             ladder: Ladder::default_ladder(),
             custom_ladder: false,
             paper: Paper::default(),
+            reference: ReferenceKind::Rf,
+            bank_csv: None,
         }
     }
 }
@@ -269,6 +316,11 @@ impl Config {
             org_number,
             vat_number,
         };
+
+        if let Some(kind) = &s.reference {
+            c.reference = ReferenceKind::parse(kind)
+                .map_err(|e| anyhow!("{}[sender] reference = {e}", line_of("reference")))?;
+        }
 
         let d = file.defaults;
         if let Some(code) = d.currency {
@@ -403,8 +455,90 @@ impl Config {
             c.ladder = Ladder::new(steps).map_err(|e| anyhow!("[[ladder]]: {e}"))?;
             c.custom_ladder = true;
         }
+        if let Some(m) = file.bank.csv {
+            c.bank_csv = Some(csv_mapping(m, &line_of)?);
+        }
         Ok(c)
     }
+}
+
+fn csv_mapping(m: CsvFile, line_of: &dyn Fn(&str) -> String) -> Result<CsvMapping> {
+    let column = |key: &str, value: Option<String>, example: &str| -> Result<String> {
+        match value.map(|v| v.trim().to_string()) {
+            Some(v) if !v.is_empty() => Ok(v),
+            Some(_) => bail!(
+                "{}[bank.csv] {key} is empty; give the column's name as in the header row, like \"{example}\"",
+                line_of(key)
+            ),
+            None => bail!(
+                "[bank.csv] needs {key}: the name of the column with the {}, like {key} = \"{example}\"",
+                match key {
+                    "date" => "booking date",
+                    "amount" => "amount",
+                    _ => "payment's text or reference",
+                }
+            ),
+        }
+    };
+    let optional = |key: &str, value: Option<String>| -> Result<Option<String>> {
+        match value.map(|v| v.trim().to_string()) {
+            Some(v) if v.is_empty() => bail!(
+                "{}[bank.csv] {key} is empty; give the column's name, or leave the key out",
+                line_of(key)
+            ),
+            v => Ok(v),
+        }
+    };
+    let date_format = m.date_format.unwrap_or_else(|| "%Y-%m-%d".into());
+    {
+        use chrono::format::{Item, StrftimeItems};
+        let items: Vec<Item> = StrftimeItems::new(&date_format).collect();
+        let sample = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("a real date");
+        let ok = !items.iter().any(|i| matches!(i, Item::Error))
+            && chrono::NaiveDate::parse_from_str(&sample.format(&date_format).to_string(), &date_format)
+                .is_ok_and(|d| d == sample);
+        if !ok {
+            bail!(
+                "{}[bank.csv] date_format = \"{date_format}\" does not read a whole date; use one like \"%Y-%m-%d\", \"%d.%m.%Y\" or \"%d/%m/%Y\"",
+                line_of("date_format")
+            );
+        }
+    }
+    let decimal = match m.decimal.as_deref().map(str::trim) {
+        None | Some(".") => '.',
+        Some(",") => ',',
+        Some(other) => bail!(
+            "{}[bank.csv] decimal = \"{other}\" is not a decimal separator; use \".\" or \",\"",
+            line_of("decimal")
+        ),
+    };
+    let delimiter = match m.delimiter.as_deref() {
+        None => b',',
+        Some("\t") | Some("tab") => b'\t',
+        Some(d) if d.len() == 1 && d.is_ascii() && !d.contains(['"', '\n', '\r']) => d.as_bytes()[0],
+        Some(other) => bail!(
+            "{}[bank.csv] delimiter = \"{}\" is not one character; use \",\", \";\" or \"tab\"",
+            line_of("delimiter"),
+            other.escape_default()
+        ),
+    };
+    if decimal == char::from(delimiter) {
+        bail!(
+            "{}[bank.csv] delimiter and decimal are both \"{decimal}\"; a bank that writes 1200,50 separates its columns with \";\"",
+            line_of("delimiter")
+        );
+    }
+    Ok(CsvMapping {
+        date: column("date", m.date, "Bokföringsdag")?,
+        amount: column("amount", m.amount, "Belopp")?,
+        text: column("text", m.text, "Referens")?,
+        payer: optional("payer", m.payer)?,
+        currency: optional("currency", m.currency)?,
+        id: optional("id", m.id)?,
+        date_format,
+        decimal,
+        delimiter,
+    })
 }
 
 /// A config holding a password must be readable by its owner only.
@@ -448,6 +582,8 @@ pub const TEMPLATE: &str = r#"# dun's configuration. Every key is optional: dele
 # """
 # org_number = "559123-4567"
 # vat_number = "SE559123456701"
+# reference = "rf"   # the payment reference new invoices get: rf (ISO 11649 RF),
+#                    # ocr (Swedish OCR number) or none
 
 [defaults]
 currency = "EUR"      # for invoices added without --currency (ISO 4217)
@@ -474,6 +610,19 @@ min_gap_days = 7      # days between two e-mails on one invoice, and after the c
 # never added to the invoice amount. dun does not guess the legal rate: state it.
 # flat_fee = "40.00"        # once, when overdue, in the invoice's currency
 # interest_percent = 8.0    # per year, simple, on the unpaid balance
+
+# How to read your bank's CSV export, for dun bank (camt and OFX files need
+# nothing here). Column names as in the export's header row.
+# [bank.csv]
+# date = "Bokföringsdag"
+# amount = "Belopp"
+# text = "Referens"             # the payment's text or reference
+# payer = "Avsändare"           # optional
+# currency = "Valuta"           # optional; otherwise [defaults] currency
+# id = "Verifikationsnummer"    # optional; a column that identifies the entry
+# date_format = "%Y-%m-%d"      # like "%d.%m.%Y" or "%d/%m/%Y"
+# decimal = ","                 # "." or ","
+# delimiter = ";"               # "," ";" or "tab"
 
 # The escalation ladder. Any [[ladder]] entry replaces the whole default,
 # which is the four steps below (uncomment all four to edit them).

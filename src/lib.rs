@@ -3,6 +3,7 @@
 //! `run` takes the parsed command line, resolves the context once and hands
 //! it to the command. Nothing below here exits the process.
 
+pub mod bank;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -266,6 +266,7 @@ fn add_invoice(ctx: &Context, tx: &Transaction, client_id: i64, n: usize, d: &De
             pay_link: None,
             start_step: None,
             entered_on: issued,
+            reference: ctx.config.reference,
             now: &ctx.now,
         },
     )?;

@@ -94,6 +94,7 @@ fn add(ctx: &Context, a: InvoiceAdd) -> Result<u8> {
                 pay_link: pay_link.as_deref(),
                 start_step: step.as_deref(),
                 entered_on: ctx.today,
+                reference: ctx.config.reference,
                 now: &ctx.now,
             },
         )?;
@@ -119,6 +120,7 @@ struct InvoiceListRow {
     amount: String,
     paid: String,
     balance: String,
+    reference: Option<String>,
 }
 
 fn list(ctx: &Context, status_filter: Option<&str>, client: Option<&str>) -> Result<u8> {
@@ -154,6 +156,7 @@ fn list(ctx: &Context, status_filter: Option<&str>, client: Option<&str>) -> Res
             amount: plain(i.amount, &i.currency),
             paid: plain(i.paid, &i.currency),
             balance: plain(if st.is_outstanding() { i.balance() } else { 0 }, &i.currency),
+            reference: i.reference.clone(),
         })?;
     }
     let n = r.finish(&[
@@ -167,6 +170,7 @@ fn list(ctx: &Context, status_filter: Option<&str>, client: Option<&str>) -> Res
         "amount",
         "paid",
         "balance",
+        "reference",
     ])?;
     if n == 0 && ctx.format == Format::Table {
         if invoices.is_empty() {
@@ -206,6 +210,7 @@ struct InvoiceView {
     interest: String,
     description: Option<String>,
     pay_link: Option<String>,
+    reference: Option<String>,
     hold: Option<String>,
     next_step: Option<String>,
     next_step_date: Option<NaiveDate>,
@@ -360,6 +365,7 @@ fn show(ctx: &Context, number: &str) -> Result<u8> {
         interest: plain(charges.interest, &inv.currency),
         description: inv.description.clone(),
         pay_link: inv.pay_link.clone(),
+        reference: inv.reference.clone(),
         hold: a.hold.map(|h| h.as_str().to_string()),
         next_step: next.as_ref().map(|n| n.0.clone()),
         next_step_date: next.as_ref().map(|n| n.1),
@@ -399,6 +405,9 @@ fn show(ctx: &Context, number: &str) -> Result<u8> {
     }
     writeln!(out, "  issued       {}", v.issued)?;
     writeln!(out, "  due          {}", v.due)?;
+    if let Some(r) = &v.reference {
+        writeln!(out, "  reference    {}", crate::domain::reference::group(r))?;
+    }
     if let Some(d) = &v.description {
         writeln!(out, "  description  {}", d.replace('\n', " "))?;
     }

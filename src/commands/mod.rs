@@ -2,6 +2,7 @@
 //! reads and validates everything the user typed before it writes, and does
 //! all its writing in one transaction.
 
+mod bank;
 mod client;
 mod demo;
 mod due;
@@ -69,6 +70,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
                 Command::Overdue => overdue::overdue(&ctx),
                 Command::Ladder => ladder::ladder(&ctx),
                 Command::Demo => demo::demo(&ctx),
+                Command::Bank(args) => bank::bank(&ctx, args),
                 Command::Send(args) => send::send(&ctx, args),
                 Command::Preview(args) => send::preview(&ctx, args),
                 Command::Letter(args) => letter::letter(&ctx, args),

@@ -1,6 +1,7 @@
 //! `dun pay`, `dun settle`, `dun write-off`: money in, and the end of the road.
 
 use anyhow::{Result, anyhow, bail};
+use rusqlite::Connection;
 
 use super::{currency, date_arg, human, non_empty, plain, positive_amount, require_invoice};
 use crate::context::Context;
@@ -17,6 +18,61 @@ fn require_open(inv: &InvoiceRow) -> Result<()> {
             inv.number
         ),
     }
+}
+
+/// What recording a payment needs to know of its invoice, as read in the
+/// same transaction.
+pub(crate) struct PayTarget<'a> {
+    pub id: i64,
+    pub number: &'a str,
+    pub currency: &'a str,
+    pub balance: i64,
+    pub write_down: i64,
+}
+
+impl<'a> PayTarget<'a> {
+    pub fn of(inv: &'a InvoiceRow) -> PayTarget<'a> {
+        PayTarget {
+            id: inv.id,
+            number: &inv.number,
+            currency: &inv.currency,
+            balance: inv.balance(),
+            write_down: inv.write_down,
+        }
+    }
+}
+
+/// Records a payment, closing the invoice as paid when nothing is left: the
+/// one path for `dun pay` and `dun bank`. Refuses more than the balance.
+/// Returns the balance left.
+pub(crate) fn record_payment(
+    tx: &Connection,
+    target: &PayTarget,
+    payment: &PaymentRow,
+    bank_entry: Option<&str>,
+    now: &str,
+) -> Result<i64> {
+    if payment.amount > target.balance {
+        bail!(
+            "payment {} is more than the balance {} of invoice {}; record at most the balance",
+            plain(payment.amount, target.currency),
+            human(target.balance, target.currency),
+            target.number
+        );
+    }
+    store::insert_payment_from(tx, target.id, payment, bank_entry, now)?;
+    let left = target.balance - payment.amount;
+    if left == 0 {
+        store::set_closed(
+            tx,
+            target.id,
+            Some("paid"),
+            Some(payment.paid_on),
+            None,
+            target.write_down,
+        )?;
+    }
+    Ok(left)
 }
 
 pub fn pay(
@@ -45,29 +101,18 @@ pub fn pay(
             Some(a) => positive_amount(a, cur)?,
             None => inv.balance(),
         };
-        if paid > inv.balance() {
-            bail!(
-                "payment {} is more than the balance {} of invoice {}; record at most the balance",
-                plain(paid, &inv.currency),
-                human(inv.balance(), &inv.currency),
-                inv.number
-            );
-        }
-        store::insert_payment(
+        let left = record_payment(
             tx,
-            inv.id,
+            &PayTarget::of(&inv),
             &PaymentRow {
                 amount: paid,
                 paid_on: on,
                 method,
                 note,
             },
+            None,
             &ctx.now,
         )?;
-        let left = inv.balance() - paid;
-        if left == 0 {
-            store::set_closed(tx, inv.id, Some("paid"), Some(on), None, inv.write_down)?;
-        }
         Ok((inv, paid, left))
     })?;
     if left == 0 {

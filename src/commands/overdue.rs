@@ -35,6 +35,7 @@ pub const COLUMNS: &[&str] = &[
     "hold",
     "interest",
     "fees",
+    "reference",
 ];
 
 #[derive(Serialize)]
@@ -58,6 +59,7 @@ struct OverdueRow<'a> {
     hold: Option<&'static str>,
     interest: String,
     fees: String,
+    reference: Option<&'a str>,
 }
 
 /// The ageing bucket of SPEC.md.
@@ -121,6 +123,7 @@ pub fn overdue(ctx: &Context) -> Result<u8> {
             hold: a.hold.map(|h| h.as_str()),
             interest: plain(charges.interest, &inv.currency),
             fees: plain(charges.fee, &inv.currency),
+            reference: inv.reference.as_deref(),
         })
     })?;
     let n = r.finish(COLUMNS)?;

@@ -79,6 +79,8 @@ pub struct InvoiceVars {
     pub number: String,
     pub description: String,
     pub pay_link: String,
+    /// The payment reference in groups of four (`RF97 2026 014`); empty when none.
+    pub reference: String,
     pub issued: String,
     pub due: String,
     pub days_overdue: i64,
@@ -226,6 +228,11 @@ mod tests {
             } else {
                 String::new()
             },
+            reference: if n == 2 {
+                String::new()
+            } else {
+                format!("RF00 2026 01{n}")
+            },
             issued: "1 November 2026".into(),
             due: "1 December 2026".into(),
             days_overdue: 9,
@@ -324,6 +331,14 @@ mod tests {
                             r.body
                         );
                     }
+                    assert!(
+                        r.body.contains("RF00 2026 011"),
+                        "{lang}/{name} shows the payment reference:\n{}",
+                        r.body
+                    );
+                    if count == 3 {
+                        assert!(r.body.contains("RF00 2026 013"), "{lang}/{name}:\n{}", r.body);
+                    }
                     if charges {
                         assert!(
                             r.body.contains("40.00 EUR"),
@@ -341,6 +356,36 @@ mod tests {
                         "{lang}/{name}: trailing spaces"
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn no_reference_no_reference_line() {
+        let templates = Templates::new(Path::new("/nonexistent/config.toml"));
+        let mut one = vars(1, false, false);
+        one.invoice.reference.clear();
+        let mut three = vars(3, false, false);
+        for i in &mut three.invoices {
+            i.reference.clear();
+        }
+        for lang in crate::domain::text::LANGUAGES {
+            for name in BUILTIN_NAMES {
+                let plain = templates.render(lang, name, &vars(1, false, false)).unwrap();
+                for v in [&one, &three] {
+                    let r = templates.render(lang, name, v).unwrap();
+                    assert!(!r.body.contains("RF00"), "{lang}/{name}:\n{}", r.body);
+                    assert!(!r.body.contains("\n\n\n"), "{lang}/{name}:\n{}", r.body);
+                }
+                // The sentence is the only difference a reference makes to one invoice's message.
+                let r = templates.render(lang, name, &one).unwrap();
+                let added: Vec<&str> = plain
+                    .body
+                    .lines()
+                    .filter(|l| !r.body.lines().any(|m| m == *l))
+                    .collect();
+                assert_eq!(added.len(), 1, "{lang}/{name}: {added:?}");
+                assert!(added[0].contains("RF00 2026 011"), "{lang}/{name}: {added:?}");
             }
         }
     }

@@ -69,6 +69,11 @@ pub fn message_vars(input: &VarsInput) -> Result<MessageVars> {
             number: inv.number.clone(),
             description: inv.description.clone().unwrap_or_default(),
             pay_link: inv.pay_link.clone().unwrap_or_default(),
+            reference: inv
+                .reference
+                .as_deref()
+                .map(crate::domain::reference::group)
+                .unwrap_or_default(),
             issued: date_h(inv.issued, lang),
             due: date_h(inv.due, lang),
             days_overdue: days_between(inv.due, input.today),

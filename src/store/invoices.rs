@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, named_params};
 
 use crate::domain::contact::{Channel, Delivery, HoldKind, Outcome};
 use crate::domain::ladder::{Contact, Hold};
+use crate::domain::reference::{self, Reference, ReferenceKind};
 
 /// An invoice as stored, with its client's handle and the sum of its payments.
 #[derive(Debug, Clone)]
@@ -30,6 +31,8 @@ pub struct InvoiceRow {
     pub paid: i64,
     /// A hold in force on the day the row was read for.
     pub held: bool,
+    /// The payment reference, compact (`RF972026014`); `None`: no reference.
+    pub reference: Option<String>,
 }
 
 impl InvoiceRow {
@@ -44,7 +47,8 @@ const INVOICE_SELECT: &str = "
            i.close_note, i.write_down,
            COALESCE((SELECT SUM(p.amount) FROM payment p WHERE p.invoice_id = i.id), 0),
            EXISTS (SELECT 1 FROM hold h WHERE h.invoice_id = i.id AND h.released_on IS NULL
-                   AND h.since <= :today AND (h.until IS NULL OR h.until >= :today))
+                   AND h.since <= :today AND (h.until IS NULL OR h.until >= :today)),
+           i.reference
     FROM invoice i JOIN client c ON c.id = i.client_id";
 
 fn invoice_from_row(r: &rusqlite::Row) -> rusqlite::Result<InvoiceRow> {
@@ -68,6 +72,7 @@ fn invoice_from_row(r: &rusqlite::Row) -> rusqlite::Result<InvoiceRow> {
         write_down: r.get(16)?,
         paid: r.get(17)?,
         held: r.get(18)?,
+        reference: r.get(19)?,
     })
 }
 
@@ -105,15 +110,25 @@ pub struct NewInvoice<'a> {
     pub pay_link: Option<&'a str>,
     pub start_step: Option<&'a str>,
     pub entered_on: NaiveDate,
+    /// The kind of payment reference it gets (`[sender] reference`).
+    pub reference: ReferenceKind,
     pub now: &'a str,
 }
 
+/// Adds an invoice with its payment reference: the one made from its number
+/// when that is free, else one made from its id (domain::reference).
 pub fn insert_invoice(conn: &Connection, n: &NewInvoice) -> Result<i64> {
+    let mut from_number = reference::from_number(n.number, n.reference);
+    if let Some(r) = &from_number
+        && reference_taken(conn, r.as_str())?
+    {
+        from_number = None;
+    }
     conn.prepare_cached(
         "INSERT INTO invoice (number, client_id, issued, due, amount, currency, description,
-                              pay_link, start_step, entered_on, created_at)
+                              pay_link, start_step, entered_on, created_at, reference)
          VALUES (:number, :client, :issued, :due, :amount, :currency, :description,
-                 :pay_link, :start_step, :entered_on, :now)",
+                 :pay_link, :start_step, :entered_on, :now, :reference)",
     )?
     .execute(named_params! {
         ":number": n.number,
@@ -127,8 +142,28 @@ pub fn insert_invoice(conn: &Connection, n: &NewInvoice) -> Result<i64> {
         ":start_step": n.start_step,
         ":entered_on": n.entered_on,
         ":now": n.now,
+        ":reference": from_number.as_ref().map(Reference::as_str),
     })?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    if from_number.is_none() {
+        let mut k = 0;
+        while let Some(r) = reference::from_id(id, n.reference, k) {
+            if !reference_taken(conn, r.as_str())? {
+                conn.prepare_cached("UPDATE invoice SET reference = ?1 WHERE id = ?2")?
+                    .execute(rusqlite::params![r.as_str(), id])?;
+                break;
+            }
+            k += 1;
+        }
+    }
+    Ok(id)
+}
+
+/// Whether an invoice already has this (compact) reference.
+pub fn reference_taken(conn: &Connection, reference: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM invoice WHERE reference = ?1)")?
+        .query_row([reference], |r| r.get(0))?)
 }
 
 pub fn invoice_number_taken(conn: &Connection, number: &str) -> Result<bool> {
@@ -188,9 +223,21 @@ pub struct PaymentRow {
 }
 
 pub fn insert_payment(conn: &Connection, invoice_id: i64, p: &PaymentRow, now: &str) -> Result<()> {
+    insert_payment_from(conn, invoice_id, p, None, now)
+}
+
+/// A payment, with the identity of the bank entry it was read from, if any
+/// (docs/bank.md "Exactly once").
+pub fn insert_payment_from(
+    conn: &Connection,
+    invoice_id: i64,
+    p: &PaymentRow,
+    bank_entry: Option<&str>,
+    now: &str,
+) -> Result<()> {
     conn.prepare_cached(
-        "INSERT INTO payment (invoice_id, amount, paid_on, method, note, created_at)
-         VALUES (:invoice, :amount, :on, :method, :note, :now)",
+        "INSERT INTO payment (invoice_id, amount, paid_on, method, note, created_at, bank_entry)
+         VALUES (:invoice, :amount, :on, :method, :note, :now, :bank_entry)",
     )?
     .execute(named_params! {
         ":invoice": invoice_id,
@@ -199,6 +246,7 @@ pub fn insert_payment(conn: &Connection, invoice_id: i64, p: &PaymentRow, now: &
         ":method": p.method,
         ":note": p.note,
         ":now": now,
+        ":bank_entry": bank_entry,
     })?;
     Ok(())
 }

@@ -4,11 +4,13 @@
 //!
 //! Nothing here decides a business rule; it stores and fetches facts.
 
+mod bank;
 mod clients;
 mod delivery;
 mod invoices;
 mod scan;
 
+pub use bank::*;
 pub use clients::*;
 pub use delivery::*;
 pub use invoices::*;
@@ -35,6 +37,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_foundation",
         include_str!("../../migrations/0003_foundation.sql"),
     ),
+    ("0004_bank", include_str!("../../migrations/0004_bank.sql")),
 ];
 
 /// The schema version this dun writes.
@@ -145,6 +148,7 @@ impl Store {
                 tx.pragma_update(None, "application_id", APPLICATION_ID)?;
             }
             tx.execute_batch(sql)
+                .and_then(|()| after_migration(&tx, name))
                 .with_context(|| format!("migration {name} failed; the database is unchanged"))?;
             tx.pragma_update(None, "user_version", i as i32 + 1)?;
             tx.commit()?;
@@ -167,6 +171,15 @@ impl Store {
     pub fn conn(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// What a migration needs that SQL cannot compute, in its transaction.
+fn after_migration(tx: &Transaction, name: &str) -> rusqlite::Result<()> {
+    // Matched by name, not number: the number may change when branches merge.
+    if name.ends_with("_bank") {
+        bank::backfill_references(tx)?;
+    }
+    Ok(())
 }
 
 /// Creates `path` (and its folder) readable by the owner only.

@@ -41,6 +41,8 @@ pub struct OpenInvoice {
     pub contacts: Vec<Contact>,
     /// The newest contact, any direction.
     pub last_contact: Option<NaiveDate>,
+    /// The payment reference, compact.
+    pub reference: Option<String>,
 }
 
 impl OpenInvoice {
@@ -125,7 +127,8 @@ SELECT i.id, i.number, i.client_id, c.handle, c.name, c.emails, c.phone, c.lang,
        i.issued, i.due, i.amount, i.currency, i.description, i.pay_link, i.start_step, i.entered_on,
        (SELECT COALESCE(SUM(p.amount), 0) FROM payment p WHERE p.invoice_id = i.id),
        (SELECT COALESCE(SUM(p.amount * MAX(0, CAST(julianday(:today) - julianday(MAX(p.paid_on, i.due)) AS INTEGER))), 0)
-        FROM payment p WHERE p.invoice_id = i.id)
+        FROM payment p WHERE p.invoice_id = i.id),
+       i.reference
 FROM invoice i
 JOIN client c ON c.id = i.client_id
 WHERE i.closed IS NULL AND i.due <= :due_until
@@ -185,6 +188,7 @@ pub fn scan_open(
         inv.entered_on = date(r, 15)?;
         inv.paid = r.get(16)?;
         inv.paid_days = r.get(17)?;
+        inv.reference = r.get(18)?;
         inv.contacts.clear();
         inv.last_contact = None;
         // Both cursors follow (due, id): the log entries of this invoice are next.

@@ -529,7 +529,7 @@ fn walk_a_custom_ladder_from_the_config() {
 }
 
 /// The columns of SPEC.md "The overdue report", in order.
-const OVERDUE_COLUMNS: [&str; 19] = [
+const OVERDUE_COLUMNS: [&str; 20] = [
     "invoice",
     "client",
     "email",
@@ -549,6 +549,7 @@ const OVERDUE_COLUMNS: [&str; 19] = [
     "hold",
     "interest",
     "fees",
+    "reference",
 ];
 
 /// A CSV text parsed: the header and the records.

@@ -215,6 +215,7 @@ fn the_walk_through_of_issue_2() {
             "number": "2026-014", "client": "acme-ab", "issued": "2026-11-01", "due": "2026-12-01",
             "status": "on-hold", "days_overdue": 2, "currency": "SEK",
             "amount": "1200.00", "paid": "200.00", "balance": "1000.00",
+            "reference": "RF972026014",
         }])
     );
 }

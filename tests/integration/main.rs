@@ -1,5 +1,6 @@
 //! One integration crate that drives the real `dun` binary in temp dirs.
 
+mod bank;
 mod common;
 mod ladder_walk;
 mod ledger;
