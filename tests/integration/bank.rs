@@ -1248,3 +1248,140 @@ fn a_credit_quoting_a_paid_invoice_is_for_review() {
     assert_eq!(verdicts(&rows), ["review"]);
     assert_eq!(rows[0]["reason"], "invoice 2026-014 is already paid");
 }
+
+/// The loop closed: a reminder is due; the statement records the payment;
+/// `dun send` right after sends nothing for that invoice (and still sends
+/// the reminder of the one nobody paid), over a real SMTP server.
+#[test]
+fn after_the_statement_no_reminder_goes_to_the_client_who_paid() {
+    use crate::smtp_server::SmtpServer;
+    let server = SmtpServer::start();
+    let mut env = Env::new();
+    env.set_today("2026-12-01");
+    env.write_config(&format!(
+        "[sender]\nname = \"Fia Freelance\"\nemail = \"fia@example.org\"\n\n[defaults]\ncurrency = \"SEK\"\n\n{}",
+        server.smtp_section()
+    ));
+    for (name, handle) in [("Acme AB", "acme"), ("Nordlys AB", "nordlys")] {
+        env.ok(&[
+            "client",
+            "add",
+            name,
+            "--handle",
+            handle,
+            "--email",
+            &format!("ap@{handle}.example"),
+        ]);
+    }
+    for (number, client) in [("2026-014", "acme"), ("2026-019", "nordlys")] {
+        env.ok(&[
+            "invoice",
+            "add",
+            number,
+            "--client",
+            client,
+            "--amount",
+            "1200.00",
+            "--issued",
+            "2026-11-01",
+            "--due",
+            "2026-12-01",
+        ]);
+    }
+    let due = env.ok(&["due"]);
+    assert!(due.contains("2026-014") && due.contains("2026-019"), "{due}");
+    // The reminder that would go out quotes the reference.
+    let preview = env.ok(&["preview", "2026-014"]);
+    assert!(
+        preview.contains("Please quote the reference RF97 2026 014 with your payment."),
+        "{preview}"
+    );
+
+    let file = write(
+        &env,
+        "s.xml",
+        &camt(
+            "053",
+            8,
+            &[Ntry::credit("E1", "2026-11-30", "1200.00")
+                .payer("ACME AB")
+                .text("RF97 2026 014")],
+        ),
+    );
+    let out = bank(&env, &[&file], &["--yes"]).ok().to_string();
+    assert!(
+        out.contains("recorded 1 payment on 1 invoice (1 now paid in full, off the ladder)"),
+        "{out}"
+    );
+
+    let r = env.run(&["send", "--yes"]);
+    r.ok();
+    let sent = server.messages();
+    assert_eq!(sent.len(), 1, "{}", r.stdout);
+    assert_eq!(sent[0].to, ["ap@nordlys.example"]);
+    assert!(!sent[0].text().contains("2026-014"));
+    assert!(
+        sent[0]
+            .text()
+            .contains("Please quote the reference RF59 2026 019 with your payment."),
+        "{}",
+        sent[0].text()
+    );
+}
+
+/// A database from before references (schema 3, with invoices) gets an RF
+/// reference for each invoice on upgrade, in the same transaction; two
+/// numbers that read alike get distinct references.
+#[test]
+fn an_upgraded_database_gets_references_for_its_invoices() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.db().parent().unwrap()).unwrap();
+    {
+        let conn = rusqlite::Connection::open(env.db()).unwrap();
+        for sql in [
+            include_str!("../../migrations/0001_ledger.sql"),
+            include_str!("../../migrations/0002_scan_index.sql"),
+            include_str!("../../migrations/0003_foundation.sql"),
+        ] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(&format!(
+            "PRAGMA application_id = {}; PRAGMA user_version = 3;
+             INSERT INTO client (handle, name, emails, lang, created_at)
+                 VALUES ('acme', 'Acme AB', 'ap@acme.example', 'sv', '2026-11-01T00:00:00Z');
+             INSERT INTO invoice (number, client_id, issued, due, amount, currency, entered_on, created_at)
+                 VALUES ('2026-014', 1, '2026-11-01', '2026-12-01', 120000, 'SEK', '2026-11-01', '2026-11-01T00:00:00Z'),
+                        ('2026/014', 1, '2026-11-01', '2026-12-01', 5000, 'SEK', '2026-11-01', '2026-11-01T00:00:00Z'),
+                        ('---', 1, '2026-11-01', '2026-12-01', 5000, 'SEK', '2026-11-01', '2026-11-01T00:00:00Z');",
+            dun::store::APPLICATION_ID
+        ))
+        .unwrap();
+    }
+    let r = env.run(&["invoice", "list", "--format", "json"]);
+    assert!(r.stderr.contains("upgraded"), "{}", r.stderr);
+    let list: Value = serde_json::from_str(r.ok()).unwrap();
+    let reference = |number: &str| -> &'static str {
+        let row = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["number"] == number)
+            .unwrap();
+        row["reference"].as_str().unwrap().to_string().leak()
+    };
+    assert_eq!(reference("2026-014"), "RF972026014");
+    assert!(reference("2026/014").contains("DUN2"), "{list}");
+    assert!(reference("---").contains("DUN3"), "{list}");
+    let refs = [reference("---")];
+    let file = write(
+        &env,
+        "s.xml",
+        &camt(
+            "053",
+            8,
+            &[Ntry::credit("U1", "2026-11-30", "50.00").reference(refs[0])],
+        ),
+    );
+    let rows = bank_json(&env, &[&file], &["--yes"]);
+    assert_eq!(numbers(&rows[0]), ["---"]);
+}
