@@ -684,6 +684,31 @@ mod tests {
     }
 
     #[test]
+    fn the_commented_bank_csv_in_the_template_parses() {
+        let block: String = TEMPLATE
+            .lines()
+            .skip_while(|l| !l.starts_with("# [bank.csv]"))
+            .take_while(|l| l.starts_with('#') && !l.starts_with("# The escalation"))
+            .map(|l| l.strip_prefix("# ").unwrap_or(l))
+            .filter(|l| !l.starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let c = Config::parse(&format!("{block}\n")).unwrap();
+        let m = c.bank_csv.unwrap();
+        assert_eq!(m.date, "Bokföringsdag");
+        assert_eq!(m.payer.as_deref(), Some("Avsändare"));
+        assert_eq!((m.decimal, m.delimiter), (',', b';'));
+        assert_eq!(c.reference, ReferenceKind::Rf);
+        let c = Config::parse("[sender]\nreference = \"OCR\"\n[bank.csv]\ndate = \"D\"\namount = \"A\"\ntext = \"T\"\ndelimiter = \"tab\"\n").unwrap();
+        assert_eq!(c.reference, ReferenceKind::Ocr);
+        let m = c.bank_csv.unwrap();
+        assert_eq!(
+            (m.decimal, m.delimiter, m.date_format.as_str()),
+            ('.', b'\t', "%Y-%m-%d")
+        );
+    }
+
+    #[test]
     fn unknown_keys_are_named_with_their_line() {
         let e = Config::parse("[defaults]\ncurrency = \"SEK\"\ncolour = \"red\"\n").unwrap_err();
         let e = e.to_string();

@@ -305,6 +305,66 @@ mod tests {
         assert_eq!(detect("Datum;Belopp"), Some(Format::Csv));
     }
 
+    const CAMT: &str = "<?xml version=\"1.0\"?><Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.08\"><BkToCstmrStmt><Stmt><Acct><Id><IBAN>SE45</IBAN></Id></Acct><Ntry><Amt Ccy=\"SEK\">1200.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-11-28</Dt></BookgDt><AcctSvcrRef>A1</AcctSvcrRef><NtryDtls><TxDtls><RltdPties><Dbtr><Pty><Nm>ACME &amp; CO</Nm></Pty></Dbtr></RltdPties><RmtInf><Ustrd>RF97 2026 014</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>";
+    const OFX: &str = "OFXHEADER:100\nDATA:OFXSGML\nVERSION:102\n\n<OFX><BANKMSGSRSV1><STMTTRNRS><STMTRS><CURDEF>SEK<BANKACCTFROM><ACCTID>1</BANKACCTFROM><BANKTRANLIST><STMTTRN><TRNTYPE>CREDIT<DTPOSTED>20261128<TRNAMT>1200.00<FITID>F1<NAME>ACME<MEMO>2026-014</STMTTRN></BANKTRANLIST></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>";
+
+    fn options(mapping: &CsvMapping) -> ReadOptions<'_> {
+        ReadOptions {
+            format: None,
+            csv: Some(mapping),
+            default_currency: sek(),
+        }
+    }
+
+    fn mapping() -> CsvMapping {
+        CsvMapping {
+            date: "Datum".into(),
+            amount: "Belopp".into(),
+            text: "Text".into(),
+            payer: None,
+            currency: None,
+            id: None,
+            date_format: "%Y-%m-%d".into(),
+            decimal: ',',
+            delimiter: b';',
+        }
+    }
+
+    #[test]
+    fn the_samples_parse() {
+        let m = mapping();
+        let camt = parse(CAMT.as_bytes(), options(&m)).unwrap();
+        assert_eq!(camt.credits.len(), 1);
+        assert_eq!(camt.credits[0].payer.as_deref(), Some("ACME & CO"));
+        assert_eq!(camt.credits[0].identity, "camt:SE45:svc:A1");
+        let ofx = parse(OFX.as_bytes(), options(&m)).unwrap();
+        assert_eq!(ofx.credits[0].identity, "ofx:1:F1");
+    }
+
+    proptest::proptest! {
+        // A hostile or broken file is an error, never a panic (fuzz-style).
+        #[test]
+        fn no_input_makes_a_parser_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+            let m = mapping();
+            for format in [None, Some(Format::Camt), Some(Format::Ofx), Some(Format::Csv)] {
+                let _ = parse(&bytes, ReadOptions { format, ..options(&m) });
+            }
+        }
+
+        #[test]
+        fn cut_or_changed_statements_never_panic(cut in 0usize..2000, at in 0usize..2000, byte in proptest::num::u8::ANY) {
+            let m = mapping();
+            for sample in [CAMT, OFX] {
+                let mut b = sample.as_bytes().to_vec();
+                let i = at % b.len();
+                b[i] = byte;
+                b.truncate(cut % (b.len() + 1));
+                let _ = parse(&b, options(&m));
+                let _ = parse(&sample.as_bytes()[..cut % (sample.len() + 1)], options(&m));
+            }
+        }
+    }
+
     #[test]
     fn digests_are_stable() {
         assert_eq!(digest(&["a", "b"]), digest(&["a", "b"]));
