@@ -357,7 +357,12 @@ fn finish_entry(
         if !t.ustrd.is_empty() {
             t.ustrd.join(" ")
         } else {
-            t.extra.clone().or_else(|| en.extra.clone()).unwrap_or_default()
+            // What the payer wrote: the structured reference when that is all.
+            t.reference
+                .clone()
+                .or_else(|| t.extra.clone())
+                .or_else(|| en.extra.clone())
+                .unwrap_or_default()
         }
     };
     if split {

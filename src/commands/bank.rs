@@ -646,12 +646,23 @@ fn write_table(out: &mut dyn Write, run: &Run, width: usize, bold: bool) -> Resu
             widths[i] = widths[i].max(chars(c));
         }
     }
-    // Shrink text, then payer, to fit; neither below 8 characters.
+    // Too wide: "balance after" on two header lines, then text and payer
+    // cut, text first, to 12 and 10 characters, then both to 8.
     let total = |w: &[usize]| w.iter().sum::<usize>() + 2 * (w.len() - 1);
-    for col in [3, 2] {
+    let mut two_line_header = false;
+    if total(&widths) > width {
+        two_line_header = true;
+        widths[6] = rows
+            .iter()
+            .map(|r| chars(&r[6]))
+            .max()
+            .unwrap_or(0)
+            .max(chars("balance"));
+    }
+    for (col, least) in [(3, 12), (2, 10), (3, 8), (2, 8)] {
         let over = total(&widths).saturating_sub(width);
         if over > 0 {
-            widths[col] = widths[col].saturating_sub(over).max(8.min(widths[col]));
+            widths[col] = widths[col].saturating_sub(over).max(least.min(widths[col]));
         }
     }
     let cut = |s: &str, w: usize| -> String {
@@ -682,7 +693,16 @@ fn write_table(out: &mut dyn Write, run: &Run, width: usize, bold: bool) -> Resu
         }
         s.trim_end().to_string()
     };
-    let head = render(&headers.map(String::from));
+    if two_line_header {
+        let mut above: [String; 7] = Default::default();
+        above[6] = "balance".into();
+        writeln!(out, "{}", render(&above))?;
+    }
+    let mut names = headers.map(String::from);
+    if two_line_header {
+        names[6] = "after".into();
+    }
+    let head = render(&names);
     if bold {
         writeln!(out, "\x1b[1m{head}\x1b[0m")?;
     } else {
