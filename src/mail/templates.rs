@@ -365,6 +365,7 @@ mod tests {
         let templates = Templates::new(Path::new("/nonexistent/config.toml"));
         let mut one = vars(1, false, false);
         one.invoice.reference.clear();
+        one.invoices[0].reference.clear();
         let mut three = vars(3, false, false);
         for i in &mut three.invoices {
             i.reference.clear();
