@@ -4,14 +4,18 @@
 //! Reading never writes; a missing file means every default. `dun init`
 //! writes the commented template in [`TEMPLATE`].
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context as _, Result, anyhow, bail};
+use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::domain::contact::StepAction;
-use crate::domain::fees::{FeeRules, interest_ppm};
+use crate::domain::dates::parse_iso;
+use crate::domain::fees::{FeeRules, FlatFee, interest_ppm};
 use crate::domain::ladder::{Ladder, Schedule, Step};
+use crate::domain::law::{FixedRow, Law, RateRow};
 use crate::domain::money::{Currency, parse_amount_lenient};
 use crate::domain::party::{check_address, check_country, check_org_number};
 use crate::domain::reference::ReferenceKind;
@@ -32,6 +36,8 @@ struct File {
     fees: FeesFile,
     #[serde(default)]
     ladder: Vec<StepFile>,
+    #[serde(default)]
+    payment_instructions: BTreeMap<String, String>,
     #[serde(default)]
     letters: LettersFile,
     #[serde(default)]
@@ -110,8 +116,42 @@ struct ScheduleFile {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FeesFile {
-    flat_fee: Option<String>,
+    flat_fee: Option<FlatFeeFile>,
     interest_percent: Option<f64>,
+    statutory: Option<bool>,
+    #[serde(default)]
+    eur_rates: BTreeMap<String, f64>,
+    #[serde(default)]
+    reference_rate: Vec<RateFile>,
+    #[serde(default)]
+    fixed_sum: Vec<FixedSumFile>,
+}
+
+/// `flat_fee = "40.00"` or `[fees.flat_fee] EUR = "40.00"`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum FlatFeeFile {
+    One(String),
+    Table(BTreeMap<String, String>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RateFile {
+    country: String,
+    from: toml::Value,
+    percent: f64,
+    until: Option<toml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FixedSumFile {
+    country: String,
+    from: toml::Value,
+    until: Option<toml::Value>,
+    amount: String,
+    currency: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -193,6 +233,9 @@ pub struct Config {
     pub reference: ReferenceKind,
     /// `[bank.csv]`: how to read a bank's CSV export.
     pub bank_csv: Option<CsvMapping>,
+    /// `[payment_instructions]`: how to pay, per currency code; a currency
+    /// not in it falls back to `[sender] payment_instructions`.
+    pub payment_instructions: BTreeMap<String, String>,
 }
 
 /// `[bank.csv]`: which columns of a bank's CSV export hold what (by the
@@ -212,6 +255,16 @@ pub struct CsvMapping {
     pub delimiter: u8,
 }
 
+impl Config {
+    /// How to pay an invoice in `currency`: its own line, or the sender's.
+    pub fn payment_instructions_for(&self, currency: &str) -> &str {
+        self.payment_instructions
+            .get(currency)
+            .map(String::as_str)
+            .unwrap_or(&self.sender.payment_instructions)
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -228,6 +281,7 @@ impl Default for Config {
             paper: Paper::default(),
             reference: ReferenceKind::Rf,
             bank_csv: None,
+            payment_instructions: BTreeMap::new(),
         }
     }
 }
@@ -272,6 +326,13 @@ impl Config {
         let line_of = |needle: &str| {
             text.lines()
                 .position(|l| l.trim_start().starts_with(needle))
+                .map(|i| format!("line {}: ", i + 1))
+                .unwrap_or_default()
+        };
+        // The line that holds a value (for errors about rows of arrays of tables).
+        let line_with = |value: &str| {
+            text.lines()
+                .position(|l| !value.is_empty() && l.contains(value) && l.contains('='))
                 .map(|i| format!("line {}: ", i + 1))
                 .unwrap_or_default()
         };
@@ -415,22 +476,158 @@ impl Config {
         }
 
         let f = file.fees;
-        if let Some(fee) = f.flat_fee {
-            // Valid for every currency with two decimals (extra zeros allowed);
-            // each invoice's currency is checked again when the fee applies.
-            let eur = Currency::from_code("EUR").expect("EUR is in the table");
-            if parse_amount_lenient(&fee, eur).is_err() {
-                bail!(
-                    "{}[fees] flat_fee = \"{fee}\" is not an amount with at most two decimals; write it like \"40.00\"",
-                    line_of("flat_fee")
-                );
+        if f.statutory == Some(true) {
+            for (key, set) in [
+                ("flat_fee", f.flat_fee.is_some()),
+                ("interest_percent", f.interest_percent.is_some()),
+            ] {
+                if set {
+                    bail!(
+                        "{}[fees] has both statutory = true and {key}: statutory charges what the client's law allows, {key} what a contract says; keep one",
+                        line_of(key)
+                    );
+                }
             }
-            c.fees.flat_fee = Some(fee.trim().to_string());
+        }
+        c.fees.statutory = f.statutory.unwrap_or(false);
+        match f.flat_fee {
+            None => {}
+            Some(FlatFeeFile::One(fee)) => {
+                // Valid for every currency with two decimals (extra zeros allowed);
+                // each invoice's currency is checked again when the fee applies.
+                let eur = Currency::from_code("EUR").expect("EUR is in the table");
+                if parse_amount_lenient(&fee, eur).is_err() {
+                    bail!(
+                        "{}[fees] flat_fee = \"{fee}\" is not an amount with at most two decimals; write it like \"40.00\"",
+                        line_of("flat_fee")
+                    );
+                }
+                c.fees.flat_fee = Some(FlatFee::Every(fee.trim().to_string()));
+            }
+            Some(FlatFeeFile::Table(table)) => {
+                let mut fees = BTreeMap::new();
+                for (code, fee) in table {
+                    let cur = Currency::from_code(&code).ok_or_else(|| {
+                        anyhow!(
+                            "{}[fees.flat_fee] {code} is not an ISO 4217 currency code; use one like EUR = \"40.00\"",
+                            line_of(&code)
+                        )
+                    })?;
+                    if parse_amount_lenient(&fee, cur).is_err() {
+                        bail!(
+                            "{}[fees.flat_fee] {code} = \"{fee}\" is not an amount in {code}; write it like \"40.00\"",
+                            line_of(&code)
+                        );
+                    }
+                    fees.insert(cur.code().to_string(), fee.trim().to_string());
+                }
+                c.fees.flat_fee = Some(FlatFee::PerCurrency(fees));
+            }
         }
         if let Some(p) = f.interest_percent {
             c.fees.interest_ppm =
                 Some(interest_ppm(p).map_err(|e| anyhow!("{}{e}", line_of("interest_percent")))?);
         }
+        let mut eur_rates = BTreeMap::new();
+        for (code, rate) in f.eur_rates {
+            let cur = Currency::from_code(&code).ok_or_else(|| {
+                anyhow!(
+                    "{}[fees.eur_rates] {code} is not an ISO 4217 currency code; give the value of one euro, like RON = 4.97",
+                    line_of(&code)
+                )
+            })?;
+            if !rate.is_finite() || rate <= 0.0 || rate > 1e9 {
+                bail!(
+                    "{}[fees.eur_rates] {code} = {rate} is not an exchange rate; give the value of one euro in {code}, like 4.97",
+                    line_of(&code)
+                );
+            }
+            eur_rates.insert(cur.code().to_string(), (rate * 1_000_000.0).round() as i64);
+        }
+        let date_value = |table: &str, n: usize, key: &str, v: &toml::Value| -> Result<NaiveDate> {
+            let text = match v {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Datetime(d) => d.to_string(),
+                other => other.to_string(),
+            };
+            parse_iso(text.trim()).ok_or_else(|| {
+                anyhow!(
+                    "{}[[fees.{table}]] {n}: {key} = {v} is not a date; write it like \"2027-01-01\" (YYYY-MM-DD)",
+                    line_with(text.trim())
+                )
+            })
+        };
+        let mut rates = Vec::new();
+        for (i, r) in f.reference_rate.into_iter().enumerate() {
+            let n = i + 1;
+            let country = rate_country(&r.country)
+                .map_err(|e| anyhow!("{}[[fees.reference_rate]] {n}: {e}", line_with(&r.country)))?;
+            let from = date_value("reference_rate", n, "from", &r.from)?;
+            let until = r
+                .until
+                .as_ref()
+                .map(|u| date_value("reference_rate", n, "until", u))
+                .transpose()?;
+            if !r.percent.is_finite() || !(0.0..=100.0).contains(&r.percent) {
+                bail!(
+                    "{}[[fees.reference_rate]] {n}: percent = {} is not a rate; give the reference rate in percent, like 2.5",
+                    line_of("percent"),
+                    r.percent
+                );
+            }
+            rates.push(RateRow {
+                country,
+                from,
+                until,
+                ppm: (r.percent * 10_000.0).round() as i64,
+                source: "your config file".into(),
+                from_config: true,
+            });
+        }
+        let mut fixed = Vec::new();
+        for (i, r) in f.fixed_sum.into_iter().enumerate() {
+            let n = i + 1;
+            let country = rate_country(&r.country)
+                .map_err(|e| anyhow!("{}[[fees.fixed_sum]] {n}: {e}", line_with(&r.country)))?;
+            let from = date_value("fixed_sum", n, "from", &r.from)?;
+            let until = match &r.until {
+                Some(u) => date_value("fixed_sum", n, "until", u)?,
+                None => crate::domain::law::default_until("TR", from),
+            };
+            let currency = Currency::from_code(&r.currency).ok_or_else(|| {
+                anyhow!(
+                    "{}[[fees.fixed_sum]] {n}: currency = \"{}\" is not an ISO 4217 code",
+                    line_with(&r.currency),
+                    r.currency
+                )
+            })?;
+            let amount = crate::domain::money::parse_amount(&r.amount, currency)
+                .map_err(|e| anyhow!("{}[[fees.fixed_sum]] {n}: amount: {e}", line_with(&r.amount)))?;
+            fixed.push(FixedRow {
+                country,
+                from: Some(from),
+                until: Some(until),
+                debt_from: None,
+                debt_below: None,
+                amount,
+                currency,
+                source: "your config file".into(),
+                from_config: true,
+            });
+        }
+        c.fees.law = Law::new(rates, fixed, eur_rates).map_err(|e| anyhow!("{e}"))?;
+
+        let mut pay = BTreeMap::new();
+        for (code, text) in file.payment_instructions {
+            let cur = Currency::from_code(&code).ok_or_else(|| {
+                anyhow!(
+                    "{}[payment_instructions] {code} is not an ISO 4217 currency code; write one key per currency, like SEK = \"Bankgiro 123-4567\"",
+                    line_of(&code)
+                )
+            })?;
+            pay.insert(cur.code().to_string(), text.trim().to_string());
+        }
+        c.payment_instructions = pay;
 
         if let Some(p) = file.letters.paper {
             c.paper = Paper::parse(&p).map_err(|e| anyhow!("{}[letters] {e}", line_of("paper")))?;
@@ -539,6 +736,15 @@ fn csv_mapping(m: CsvFile, line_of: &dyn Fn(&str) -> String) -> Result<CsvMappin
         decimal,
         delimiter,
     })
+}
+
+/// A reference-rate row's country: an ISO 3166-1 code, or EU for the ECB rate.
+fn rate_country(value: &str) -> Result<String, String> {
+    let v = value.trim().to_ascii_uppercase();
+    if v == "EU" {
+        return Ok(v);
+    }
+    check_country(value).map_err(|e| format!("{e} (or EU for the ECB rate)"))
 }
 
 /// A config holding a password must be readable by its owner only.

@@ -7,6 +7,7 @@ pub mod contact;
 pub mod dates;
 pub mod fees;
 pub mod ladder;
+pub mod law;
 pub mod matching;
 pub mod money;
 pub mod party;
