@@ -167,7 +167,7 @@ pub enum ClientCommand {
         /// A short unique name to type later [default: derived from the name]
         #[arg(long)]
         handle: Option<String>,
-        /// An e-mail address for reminders (repeat for several)
+        /// An e-mail address for reminders, optionally with the name of the person who reads it: "Jane Cole <jane@acme.example>" (repeat for several)
         #[arg(long = "email", value_name = "E")]
         emails: Vec<String>,
         #[arg(long)]
@@ -195,7 +195,7 @@ pub enum ClientCommand {
         handle: String,
         #[arg(long)]
         name: Option<String>,
-        /// Replace the e-mail addresses (repeat for several); clears a bounce
+        /// Replace the e-mail addresses, each optionally "Name <address>" (repeat for several); clears a bounce
         #[arg(long = "email", value_name = "E")]
         emails: Vec<String>,
         #[arg(long)]

@@ -12,7 +12,8 @@ use crate::context::Context;
 use crate::domain::party::{check_address, check_country, check_org_number};
 use crate::domain::status::status;
 use crate::domain::text::{
-    check_email, check_handle, check_language, check_line, check_note, check_phone, handle_from_name,
+    check_email, check_handle, check_language, check_line, check_mailbox, check_note, check_phone,
+    handle_from_name, mailbox_parts,
 };
 use crate::exit;
 use crate::report::Renderer;
@@ -72,8 +73,11 @@ pub fn run(ctx: &Context, cmd: ClientCommand) -> Result<u8> {
 fn check_emails(emails: &[String]) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for e in emails {
-        let e = check_email(e).map_err(|m| anyhow!(m))?;
-        if !out.contains(&e) {
+        let e = check_mailbox(e).map_err(|m| anyhow!(m))?;
+        if !out
+            .iter()
+            .any(|o: &String| mailbox_parts(o).1 == mailbox_parts(&e).1)
+        {
             out.push(e);
         }
     }

@@ -106,7 +106,12 @@ pub fn overdue(ctx: &Context) -> Result<u8> {
         r.row(&OverdueRow {
             invoice: &inv.number,
             client: &inv.client_handle,
-            email: inv.client_emails.clone(),
+            email: inv
+                .emails()
+                .iter()
+                .map(|e| crate::domain::text::mailbox_parts(e).1)
+                .collect::<Vec<_>>()
+                .join(", "),
             phone: inv.client_phone.as_deref().unwrap_or(""),
             currency: &inv.currency,
             amount: plain(inv.amount, &inv.currency),

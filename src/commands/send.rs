@@ -22,6 +22,7 @@ use crate::config::Config;
 use crate::context::Context;
 use crate::domain::contact::{Channel, Delivery};
 use crate::domain::ladder::{DueKind, assess};
+use crate::domain::text::mailbox_parts;
 use crate::exit;
 use crate::mail::message::{Outgoing, new_message_id};
 use crate::mail::smtp::{self, Mailer};
@@ -162,7 +163,10 @@ fn prepare(
                 client
                     .emails
                     .iter()
-                    .map(|e| (client.name.clone(), e.clone()))
+                    .map(|e| match mailbox_parts(e) {
+                        (Some(person), addr) => (person.to_string(), addr.to_string()),
+                        (None, addr) => (client.name.clone(), addr.to_string()),
+                    })
                     .collect(),
                 client.name.clone(),
                 None,

@@ -63,6 +63,83 @@ pub fn format_human(date: NaiveDate, lang: &str) -> String {
     }
 }
 
+/// Formats a date as a message in `lang` writes it, with the year, in the
+/// language's business style: "15 March 2027", "15 mars 2027",
+/// "15 Mart 2027", "15 марта 2027 г.", "15 martie 2027".
+pub fn format_long(date: NaiveDate, lang: &str) -> String {
+    use chrono::Datelike;
+    let months: [&str; 12] = match lang {
+        "sv" => [
+            "januari",
+            "februari",
+            "mars",
+            "april",
+            "maj",
+            "juni",
+            "juli",
+            "augusti",
+            "september",
+            "oktober",
+            "november",
+            "december",
+        ],
+        "tr" => [
+            "Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran", "Temmuz", "Ağustos", "Eylül", "Ekim",
+            "Kasım", "Aralık",
+        ],
+        // The genitive, as a date is written.
+        "ru" => [
+            "января",
+            "февраля",
+            "марта",
+            "апреля",
+            "мая",
+            "июня",
+            "июля",
+            "августа",
+            "сентября",
+            "октября",
+            "ноября",
+            "декабря",
+        ],
+        "ro" => [
+            "ianuarie",
+            "februarie",
+            "martie",
+            "aprilie",
+            "mai",
+            "iunie",
+            "iulie",
+            "august",
+            "septembrie",
+            "octombrie",
+            "noiembrie",
+            "decembrie",
+        ],
+        _ => [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
+    };
+    let month = months[date.month0() as usize];
+    // A no-break space inside the date keeps it on one line.
+    let nb = '\u{a0}';
+    match lang {
+        "ru" => format!("{}{nb}{month} {}{nb}г.", date.day(), date.year()),
+        _ => format!("{}{nb}{month} {}", date.day(), date.year()),
+    }
+}
+
 /// Days from `from` to `to` (negative when `to` is earlier).
 pub fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
     (to - from).num_days()
@@ -85,6 +162,21 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         parse_iso(s).unwrap()
+    }
+
+    #[test]
+    fn long_dates_carry_the_year_in_each_languages_style() {
+        let day = d("2027-03-15");
+        let plain = |lang: &str| format_long(day, lang).replace('\u{a0}', " ");
+        assert_eq!(plain("en"), "15 March 2027");
+        assert_eq!(plain("sv"), "15 mars 2027");
+        assert_eq!(plain("tr"), "15 Mart 2027");
+        assert_eq!(plain("ru"), "15 марта 2027 г.");
+        assert_eq!(plain("ro"), "15 martie 2027");
+        assert_eq!(
+            format_long(d("2027-08-01"), "tr").replace('\u{a0}', " "),
+            "1 Ağustos 2027"
+        );
     }
 
     #[test]

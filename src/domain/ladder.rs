@@ -154,7 +154,7 @@ pub struct Contact {
 impl Contact {
     /// Whether this contact did its step: a failed delivery did not, and
     /// neither did a bounce or anything the client said to us.
-    fn fulfils_step(&self) -> bool {
+    pub fn fulfils_step(&self) -> bool {
         !self.inbound && self.delivery != Some(Delivery::Failed) && self.outcome != Some(Outcome::Bounced)
     }
 

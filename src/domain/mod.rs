@@ -13,4 +13,5 @@ pub mod money;
 pub mod party;
 pub mod reference;
 pub mod status;
+pub mod story;
 pub mod text;

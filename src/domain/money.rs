@@ -223,10 +223,77 @@ pub fn format_human(minor: i64, currency: Currency, lang: &str) -> String {
     }
 }
 
+/// Formats minor units as a message in `lang` writes them (SPEC.md §6): the
+/// language's home currency in its own style (`1 200,00 kr`, `£1,200.00`,
+/// `1 200,00 руб.`, `1.200,00 lei`, `1.200,00 TL`), any other currency with
+/// its ISO code (`1 000,00 EUR`). Number and unit are held together by a
+/// no-break space, so that a wrapped line never splits them.
+pub fn format_message(minor: i64, currency: Currency, lang: &str) -> String {
+    let code = currency.code();
+    let nb = '\u{a0}';
+    let human = format_human(minor, currency, lang);
+    let number = human.rsplit_once(' ').map_or(human.as_str(), |(n, _)| n);
+    match (lang, code) {
+        ("sv", "SEK") => format!("{number}{nb}kr"),
+        ("en", "GBP") => match number.strip_prefix('-') {
+            Some(n) => format!("-£{n}"),
+            None => format!("£{number}"),
+        },
+        ("ru", "RUB") => format!("{number}{nb}руб."),
+        ("ro", "RON") => format!("{number}{nb}lei"),
+        ("tr", "TRY") => format!("{number}{nb}TL"),
+        _ => format!("{number}{nb}{code}"),
+    }
+}
+
+/// The currency a language's readers call their own, for ordering totals.
+pub fn home_currency(lang: &str) -> &'static str {
+    match lang {
+        "sv" => "SEK",
+        "en" => "GBP",
+        "ru" => "RUB",
+        "ro" => "RON",
+        "tr" => "TRY",
+        _ => "",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn messages_write_the_home_currency_as_its_readers_do() {
+        let nb = '\u{a0}';
+        assert_eq!(
+            format_message(120_000, cur("SEK"), "sv"),
+            format!("1{nb}200,00{nb}kr")
+        );
+        assert_eq!(format_message(120_000, cur("GBP"), "en"), "£1,200.00");
+        assert_eq!(format_message(-500, cur("GBP"), "en"), "-£5.00");
+        assert_eq!(
+            format_message(120_000, cur("RUB"), "ru"),
+            format!("1{nb}200,00{nb}руб.")
+        );
+        assert_eq!(
+            format_message(120_000, cur("RON"), "ro"),
+            format!("1.200,00{nb}lei")
+        );
+        assert_eq!(
+            format_message(120_000, cur("TRY"), "tr"),
+            format!("1.200,00{nb}TL")
+        );
+        assert_eq!(
+            format_message(100_000, cur("EUR"), "sv"),
+            format!("1{nb}000,00{nb}EUR")
+        );
+        assert_eq!(
+            format_message(100_000, cur("EUR"), "en"),
+            format!("1,000.00{nb}EUR")
+        );
+        assert_eq!(format_message(5_000, cur("JPY"), "ro"), format!("5.000{nb}JPY"));
+    }
 
     fn cur(code: &str) -> Currency {
         Currency::from_code(code).unwrap()

@@ -73,6 +73,50 @@ pub fn check_email(value: &str) -> Result<String, String> {
     Ok(v.to_string())
 }
 
+/// An address as a client's e-mail field holds it: `jane@acme.example`, or
+/// with the name of the person who reads it, `Jane Cole <jane@acme.example>`
+/// (dun greets that person by name). Returns the normalised form.
+pub fn check_mailbox(value: &str) -> Result<String, String> {
+    let v = value.trim();
+    let Some(open) = v.find('<') else {
+        return check_email(v);
+    };
+    let bad = || {
+        format!(
+            "e-mail address \"{}\" is not valid; write it like jane@acme.example or \"Jane Cole <jane@acme.example>\"",
+            clip(value)
+        )
+    };
+    let rest = v[open + 1..].strip_suffix('>').ok_or_else(bad)?;
+    let addr = check_email(rest).map_err(|_| bad())?;
+    let name = v[..open].trim().trim_matches('"').trim();
+    if name.chars().any(|c| c.is_control() || "<>,;\"\\@".contains(c)) || name.chars().count() > 80 {
+        return Err(format!(
+            "the name in \"{}\" may not hold < > , ; \" or @ and is at most 80 characters; write it like \"Jane Cole <jane@acme.example>\"",
+            clip(value)
+        ));
+    }
+    if name.is_empty() {
+        return Ok(addr);
+    }
+    Ok(format!("{name} <{addr}>"))
+}
+
+/// A stored mailbox split into the person's name (if any) and the address.
+pub fn mailbox_parts(stored: &str) -> (Option<&str>, &str) {
+    let s = stored.trim();
+    match (s.find('<'), s.ends_with('>')) {
+        (Some(open), true) => {
+            let name = s[..open].trim();
+            (
+                (!name.is_empty()).then_some(name),
+                s[open + 1..s.len() - 1].trim(),
+            )
+        }
+        _ => (None, s),
+    }
+}
+
 /// A phone number: digits and the usual punctuation (`+46 8-123 45 67`, `(555) 010-0199`).
 pub fn check_phone(value: &str) -> Result<String, String> {
     let v = value.trim();
@@ -198,6 +242,33 @@ mod tests {
         assert_eq!(handle_from_name("Știință & Co"), "stiinta-co");
         assert_eq!(handle_from_name("!!!"), "client");
         assert!(check_handle(&handle_from_name("Fåglar i Göteborg")).is_ok());
+    }
+
+    #[test]
+    fn mailboxes_with_a_name() {
+        assert_eq!(
+            check_mailbox(" Jane Cole <jane@acme.example> ").unwrap(),
+            "Jane Cole <jane@acme.example>"
+        );
+        assert_eq!(
+            check_mailbox("\"Jane Cole\" <jane@acme.example>").unwrap(),
+            "Jane Cole <jane@acme.example>"
+        );
+        assert_eq!(check_mailbox("<jane@acme.example>").unwrap(), "jane@acme.example");
+        assert_eq!(check_mailbox("jane@acme.example").unwrap(), "jane@acme.example");
+        for bad in [
+            "Jane <jane@acme>",
+            "Jane <jane@acme.example",
+            "Cole, Jane <jane@acme.example>",
+            "Jane <a@b.c> x",
+        ] {
+            assert!(check_mailbox(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            mailbox_parts("Jane Cole <jane@acme.example>"),
+            (Some("Jane Cole"), "jane@acme.example")
+        );
+        assert_eq!(mailbox_parts("ap@acme.example"), (None, "ap@acme.example"));
     }
 
     #[test]

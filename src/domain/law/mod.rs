@@ -631,6 +631,69 @@ pub struct InterestPeriod {
     pub source: String,
 }
 
+/// The names of the charges on one basis in one language (`names.toml`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChargeNames {
+    pub interest: String,
+    pub interest_basis: String,
+    pub rate_rule: String,
+    pub fee: String,
+    pub fee_basis: String,
+}
+
+/// What a country's demand letter names, in one language (`names.toml`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LetterNames {
+    pub title: String,
+    pub next_step: String,
+    pub costs: String,
+    pub delivery: String,
+    #[serde(default)]
+    pub delivery_individual: Option<String>,
+    pub law_ref: String,
+    #[serde(default)]
+    pub law_ref_individual: Option<String>,
+    pub reservation: String,
+}
+
+#[derive(Deserialize)]
+struct NamesFile {
+    charges: BTreeMap<String, BTreeMap<String, ChargeNames>>,
+    letter: BTreeMap<String, BTreeMap<String, LetterNames>>,
+}
+
+fn names() -> &'static NamesFile {
+    static NAMES: OnceLock<NamesFile> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        toml::from_str(include_str!("names.toml")).expect("names.toml is checked by the tests")
+    })
+}
+
+/// The names of the charges for `basis` (`contract` or a rule set's key) in
+/// `lang`; English where a language is missing.
+pub fn charge_names(basis: &str, lang: &str) -> ChargeNames {
+    let by_lang = names()
+        .charges
+        .get(basis)
+        .or_else(|| names().charges.get("contract"));
+    by_lang
+        .and_then(|m| m.get(lang).or_else(|| m.get("en")))
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The demand letter's names for a rule set (`EU-other` writes as `EU`) in `lang`.
+pub fn letter_names(rules: &str, lang: &str) -> LetterNames {
+    let key = if rules == "EU-other" { "EU" } else { rules };
+    let by_lang = names().letter.get(key).or_else(|| names().letter.get("none"));
+    by_lang
+        .and_then(|m| m.get(lang).or_else(|| m.get("en")))
+        .cloned()
+        .unwrap_or_default()
+}
+
 /// A shipped figure, formatted for `dun rates`: "450.00 SEK".
 pub fn money_plain(minor: i64, currency: Currency) -> String {
     format!("{} {currency}", format_plain(minor, currency))

@@ -407,3 +407,31 @@ fn csv_fields_with_quotes() {
     );
     assert!(parse_csv_line(r#"SE,"open"#).is_err());
 }
+
+#[test]
+fn every_rule_set_has_its_names_in_every_language() {
+    let n = names();
+    for lang in crate::domain::text::LANGUAGES {
+        for set in rule_sets() {
+            let letter = if set.key == "EU-other" {
+                "EU"
+            } else {
+                set.key.as_str()
+            };
+            let l = n.letter.get(letter).and_then(|m| m.get(*lang));
+            assert!(l.is_some_and(|l| !l.title.is_empty()), "letter.{letter}.{lang}");
+            if set.has_charges() {
+                let c = n.charges.get(&set.key).and_then(|m| m.get(*lang));
+                assert!(
+                    c.is_some_and(|c| !c.interest.is_empty() && !c.interest_basis.is_empty()),
+                    "charges.{}.{lang}",
+                    set.key
+                );
+                if set.fixed.is_some() {
+                    assert!(!c.unwrap().fee.is_empty(), "charges.{}.{lang} fee", set.key);
+                }
+            }
+        }
+        assert!(n.charges["contract"].contains_key(*lang));
+    }
+}
