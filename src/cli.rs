@@ -138,6 +138,8 @@ pub enum Command {
     Overdue,
     /// Print the escalation ladder in force
     Ladder,
+    /// Print the reference rates and fixed sums of late-payment law in force, with their sources
+    Rates,
     /// Send the reminders that are due, by SMTP, exactly once
     Send(SendArgs),
     /// Print the exact message dun send would send for an invoice
@@ -411,9 +413,9 @@ pub struct LetterArgs {
     /// Record each letter in the contact log, as dun log NUMBER letter does
     #[arg(long)]
     pub log: bool,
-    /// Days the client is given to pay
-    #[arg(long, value_name = "DAYS", default_value_t = 14)]
-    pub deadline: u32,
+    /// Days the client is given to pay [default: 14, or more where the client's law asks for more]
+    #[arg(long, value_name = "DAYS")]
+    pub deadline: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -225,18 +225,14 @@ fn show(ctx: &Context, number: &str) -> Result<u8> {
     let holds = store::holds(conn, inv.id)?;
     let log = store::log_entries(conn, inv.id)?;
     let facts = CaseFacts::load(conn, &inv)?;
-    let cur = currency(&inv.currency)?;
+    currency(&inv.currency)?;
     let st = status(inv.closed.as_deref(), inv.balance(), inv.held, inv.due, ctx.today);
     let ladder = &ctx.config.ladder;
     let a = assess(&facts.case(&inv), ladder, &ctx.config.schedule, ctx.today);
 
     let charges = if st.is_outstanding() {
-        let pays: Vec<_> = payments.iter().map(|p| (p.paid_on, p.amount)).collect();
-        let md = crate::domain::fees::minor_days(inv.amount - inv.write_down, inv.due, &pays, ctx.today);
-        ctx.config
-            .fees
-            .charges(cur, inv.due, ctx.today, md)
-            .map_err(|m| anyhow!(m))?
+        let client = store::client_by_id(conn, inv.client_id)?;
+        crate::mail::vars::charges(&ctx.config, &client, &inv, &payments, ctx.today)?
     } else {
         Default::default()
     };
@@ -415,15 +411,29 @@ fn show(ctx: &Context, number: &str) -> Result<u8> {
         writeln!(out, "  pay link     {l}")?;
     }
     if charges.fee > 0 || charges.interest > 0 {
+        let names = match &charges.basis {
+            crate::domain::fees::Basis::Statute(k) => crate::domain::law::charge_names(k, "en"),
+            _ => crate::domain::law::charge_names("contract", "en"),
+        };
         let mut parts = Vec::new();
         if charges.fee > 0 {
-            parts.push(format!("late fee {}", human(charges.fee, &inv.currency)));
+            parts.push(format!(
+                "{} {}",
+                names.fee.to_lowercase(),
+                human(charges.fee, &inv.currency)
+            ));
         }
         if charges.interest > 0 {
-            let pct = ctx.config.fees.interest_ppm.unwrap_or(0) as f64 / 10_000.0;
+            let rates: Vec<String> = charges
+                .periods
+                .iter()
+                .map(|p| format!("{}%", crate::domain::law::percent_text(p.ppm, '.')))
+                .collect();
             parts.push(format!(
-                "interest {} ({pct}% a year, simple, {} days)",
+                "{} {} ({} a year, simple, {} days)",
+                names.interest.to_lowercase(),
                 human(charges.interest, &inv.currency),
+                rates.join(" then "),
                 charges.interest_days
             ));
         }

@@ -18,17 +18,41 @@ use super::{CaseFacts, require_invoice, require_step};
 use crate::UsageError;
 use crate::cli::LetterArgs;
 use crate::context::Context;
-use crate::domain::contact::{Channel, Delivery, Outcome, StepAction};
-use crate::domain::dates::{add_days, format_human as date_h};
+use crate::domain::contact::{Channel, StepAction};
+use crate::domain::dates::{add_days, format_long as date_h};
 use crate::domain::ladder::{DueKind, assess};
+use crate::domain::law::rules_for;
+use crate::domain::text::mailbox_parts;
 use crate::exit;
 use crate::mail::templates::Templates;
-use crate::mail::vars::{InvoiceFacts, VarsInput, message_vars};
+use crate::mail::vars::{InvoiceFacts, Recipient, Road, VarsInput, message_vars, party};
 use crate::paper::{Letter, Meta, page_label, parse_body, render_pdf};
-use crate::store::{self, InvoiceRow, ScanContext, ScanFilter};
+use crate::store::{self, ClientRow, InvoiceRow, ScanContext, ScanFilter};
 
 /// The columns of the text letter.
 const TEXT_COLUMNS: usize = 72;
+
+/// The days a demand letter gives to pay when neither the law nor
+/// `--deadline` asks for more (SPEC.md §3 rule 10).
+pub const DEFAULT_DEADLINE: u32 = 14;
+
+/// The deadline a letter to this client gives: `--deadline`, refused below
+/// what the client's law asks (SPEC.md §6), or by default 14 days or the
+/// law's minimum where that is longer.
+fn deadline_for(ctx: &Context, client: &ClientRow, asked: Option<u32>) -> Result<u32> {
+    let law = rules_for(party(&ctx.config, client).country);
+    let individual = client.party.consumer || (law.key == "GB" && client.party.org_number.is_none());
+    let min = law.deadline_min(individual);
+    match asked {
+        Some(d) if d < min => bail!(
+            "--deadline {d} is shorter than the law of {} allows for this letter: at least {min} days ({}); give --deadline {min} or more",
+            law.name,
+            law.deadline_source
+        ),
+        Some(d) => Ok(d),
+        None => Ok(min.max(DEFAULT_DEADLINE)),
+    }
+}
 
 /// One letter, made and ready to write.
 struct Made {
@@ -36,6 +60,8 @@ struct Made {
     client: String,
     /// The ladder step it does, when the ladder has one for it.
     step: Option<String>,
+    /// The days it gives to pay.
+    deadline: u32,
     bytes: Vec<u8>,
 }
 
@@ -81,17 +107,10 @@ pub fn letter(ctx: &Context, args: LetterArgs) -> Result<u8> {
             inv.closed.as_deref().unwrap_or("paid")
         );
     }
+    let deadline = deadline_for(ctx, &store::client_by_id(conn, inv.client_id)?, args.deadline)?;
     let (step, template) = choose_step(ctx, conn, &inv, args.step.clone())?;
     let stored_number = inv.number.clone();
-    let letter = build(
-        ctx,
-        conn,
-        &templates,
-        inv,
-        step.as_deref(),
-        &template,
-        args.deadline,
-    )?;
+    let letter = build(ctx, conn, &templates, inv, step.as_deref(), &template, deadline)?;
     let bytes = if pdf {
         render_pdf(&letter, ctx.config.paper)?
     } else {
@@ -101,11 +120,12 @@ pub fn letter(ctx: &Context, args: LetterArgs) -> Result<u8> {
         number: stored_number,
         client: letter.recipient.first().cloned().unwrap_or_default(),
         step,
+        deadline,
         bytes,
     };
     // Diagnostics go to stderr when the letter itself goes to stdout.
     let to_stdout = args.out.is_none();
-    let contact = args.log.then(|| letter_contact(ctx, &made, args.deadline));
+    let contact = args.log.then(|| letter_contact(ctx, &made));
     let logged = match &args.out {
         Some(path) => db.write(|tx| {
             let logged = match &contact {
@@ -159,7 +179,7 @@ pub fn letter(ctx: &Context, args: LetterArgs) -> Result<u8> {
     Ok(exit::OK)
 }
 
-fn letter_contact(ctx: &Context, made: &Made, deadline: u32) -> NewContact {
+fn letter_contact(ctx: &Context, made: &Made) -> NewContact {
     NewContact {
         channel: Channel::Letter,
         outcome: None,
@@ -168,7 +188,7 @@ fn letter_contact(ctx: &Context, made: &Made, deadline: u32) -> NewContact {
         inbound: false,
         step: made.step.clone(),
         until: None,
-        deadline: Some(add_days(ctx.today, i64::from(deadline))),
+        deadline: Some(add_days(ctx.today, i64::from(made.deadline))),
     }
 }
 
@@ -267,32 +287,32 @@ fn build(
     deadline: u32,
 ) -> Result<Letter> {
     let client = store::client_by_id(conn, inv.client_id)?;
-    let mut log = store::log_entries(conn, inv.id)?;
-    log.retain(|l| {
-        !l.inbound
-            && l.outcome != Some(Outcome::Bounced)
-            && matches!(l.delivery, None | Some(Delivery::Sent))
-            && matches!(l.channel, Channel::Email | Channel::Call | Channel::Letter)
-    });
-    log.sort_by_key(|l| (l.on, l.id));
+    // The whole log: the variables tell the story from it (mail::vars).
+    let log = store::log_entries(conn, inv.id)?;
     let payments = store::payments(conn, inv.id)?;
     let number = inv.number.clone();
     let facts = vec![InvoiceFacts {
         invoice: inv,
         payments,
+        log,
     }];
+    let person = client.emails.iter().find_map(|e| mailbox_parts(e).0);
     let vars = message_vars(&VarsInput {
         config: &ctx.config,
         today: ctx.today,
         client: &client,
-        recipient_name: &client.name,
-        recipient_role: None,
+        recipient: Recipient {
+            name: &client.name,
+            role: None,
+            person,
+            contact: false,
+        },
         step: step.unwrap_or(template),
+        template,
         invoices: &facts,
-        reminders: &log,
+        road: Road::default(),
         deadline_days: i64::from(deadline),
-    })
-    .with_context(|| format!("invoice {number}"))?;
+    })?;
     let rendered = templates.render(&client.lang, template, &vars)?;
     let lang = client.lang.as_str();
     let sender = &ctx.config.sender;
@@ -411,15 +431,9 @@ fn due_letters(ctx: &Context, args: &LetterArgs) -> Result<u8> {
         let template = s.template.clone().unwrap_or_else(|| "demand".to_string());
         let inv = require_invoice(conn, number, ctx.today)?;
         let client = inv.client_name.clone();
-        let letter = build(
-            ctx,
-            conn,
-            &templates,
-            inv,
-            Some(&s.name),
-            &template,
-            args.deadline,
-        )?;
+        let deadline = deadline_for(ctx, &store::client_by_id(conn, inv.client_id)?, args.deadline)
+            .with_context(|| format!("invoice {number}"))?;
+        let letter = build(ctx, conn, &templates, inv, Some(&s.name), &template, deadline)?;
         let bytes = if pdf {
             render_pdf(&letter, ctx.config.paper)?
         } else {
@@ -429,6 +443,7 @@ fn due_letters(ctx: &Context, args: &LetterArgs) -> Result<u8> {
             number: number.clone(),
             client,
             step: Some(s.name.clone()),
+            deadline,
             bytes,
         });
     }
@@ -444,10 +459,7 @@ fn due_letters(ctx: &Context, args: &LetterArgs) -> Result<u8> {
             ))
         })
         .collect();
-    let contacts: Vec<NewContact> = made
-        .iter()
-        .map(|m| letter_contact(ctx, m, args.deadline))
-        .collect();
+    let contacts: Vec<NewContact> = made.iter().map(|m| letter_contact(ctx, m)).collect();
     let mut written: Vec<&Path> = Vec::new();
     let result = db.write(|tx| {
         let mut logged = Vec::new();
@@ -483,9 +495,16 @@ fn due_letters(ctx: &Context, args: &LetterArgs) -> Result<u8> {
         ctx.say(format!("  {file}  {}", m.client));
     }
     if args.log {
-        let deadline = add_days(ctx.today, i64::from(args.deadline));
+        let first = made.iter().map(|m| m.deadline).min().unwrap_or(DEFAULT_DEADLINE);
+        let last = made.iter().map(|m| m.deadline).max().unwrap_or(DEFAULT_DEADLINE);
+        let by = |d: u32| add_days(ctx.today, i64::from(d));
+        let when = if first == last {
+            format!("by {}", by(first))
+        } else {
+            format!("by {} to {}, as each client's law asks", by(first), by(last))
+        };
         ctx.say(format!(
-            "logged {n} letter{} on {}; they ask for payment by {deadline}",
+            "logged {n} letter{} on {}; they ask for payment {when}",
             if n == 1 { "" } else { "s" },
             ctx.today
         ));

@@ -13,6 +13,7 @@ mod letter;
 mod log;
 mod money;
 mod overdue;
+mod rates;
 mod send;
 
 use anyhow::{Result, anyhow};
@@ -69,6 +70,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
                 Command::Due => due::due(&ctx),
                 Command::Overdue => overdue::overdue(&ctx),
                 Command::Ladder => ladder::ladder(&ctx),
+                Command::Rates => rates::rates(&ctx),
                 Command::Demo => demo::demo(&ctx),
                 Command::Bank(args) => bank::bank(&ctx, args),
                 Command::Send(args) => send::send(&ctx, args),

@@ -1,7 +1,7 @@
 //! `dun overdue`: one row per overdue open invoice, oldest first, written as
 //! it is read (CSV and JSON stream; a table is laid out at the end).
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -10,6 +10,8 @@ use super::{currency, plain};
 use crate::cli::Format;
 use crate::context::Context;
 use crate::domain::dates::{add_days, days_between};
+use crate::domain::fees::Party;
+use crate::domain::law::Debt;
 use crate::exit;
 use crate::report::Renderer;
 use crate::store::{self, ScanContext, ScanFilter};
@@ -84,16 +86,46 @@ pub fn overdue(ctx: &Context) -> Result<u8> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut r = Renderer::new(&mut out, ctx.format, ctx.color);
+    // Statutory charges need each client's law and the payments' dates.
+    let fees = &ctx.config.fees;
+    let (laws, payments) = if fees.statutory {
+        (store::client_laws(db.conn())?, store::open_payments(db.conn())?)
+    } else {
+        Default::default()
+    };
+    let mut failed = 0usize;
     store::scan_open(db.conn(), filter, ctx.today, |inv| {
         let cur = currency(&inv.currency)?;
         let a = assess_open(ctx, &scan, inv);
         let days = days_between(inv.due, ctx.today);
-        let minor_days = i128::from(inv.amount) * i128::from(days.max(0)) - i128::from(inv.paid_days);
-        let charges = ctx
-            .config
-            .fees
-            .charges(cur, inv.due, ctx.today, minor_days)
-            .map_err(|m| anyhow!(m))?;
+        let charges = if fees.statutory {
+            let (country, consumer) = laws.get(&inv.client_id).cloned().unwrap_or_default();
+            let party = Party {
+                country: country.as_deref().or(ctx.config.country.as_deref()),
+                consumer,
+            };
+            let pays = payments.get(&inv.id).map(Vec::as_slice).unwrap_or(&[]);
+            let debt = Debt {
+                currency: cur,
+                amount: inv.amount,
+                due: inv.due,
+                payments: pays,
+            };
+            fees.charges_for(party, &debt, ctx.today)
+        } else {
+            let minor_days = i128::from(inv.amount) * i128::from(days.max(0)) - i128::from(inv.paid_days);
+            fees.charges(cur, inv.due, ctx.today, minor_days)
+        };
+        // One figure dun cannot compute (a missing rate) leaves that invoice
+        // out and the others listed (SPEC.md §4 Output and exit codes).
+        let charges = match charges {
+            Ok(c) => c,
+            Err(m) => {
+                eprintln!("error: invoice {}: {m}", inv.number);
+                failed += 1;
+                return Ok(());
+            }
+        };
         let next = if a.with_lawyer {
             Some(("with-lawyer".to_string(), None))
         } else {
@@ -133,8 +165,8 @@ pub fn overdue(ctx: &Context) -> Result<u8> {
     })?;
     let n = r.finish(COLUMNS)?;
     drop(out);
-    if n == 0 && ctx.format == Format::Table {
+    if n == 0 && failed == 0 && ctx.format == Format::Table {
         ctx.say(format!("Nothing is overdue on {}.", ctx.today));
     }
-    Ok(exit::OK)
+    Ok(if failed > 0 { exit::FAILURE } else { exit::OK })
 }

@@ -22,12 +22,14 @@ use crate::config::Config;
 use crate::context::Context;
 use crate::domain::contact::{Channel, Delivery};
 use crate::domain::ladder::{DueKind, assess};
+use crate::domain::story::ahead;
 use crate::domain::text::mailbox_parts;
 use crate::exit;
+use crate::mail::flowed::wrap_flowed;
 use crate::mail::message::{Outgoing, new_message_id};
 use crate::mail::smtp::{self, Mailer};
-use crate::mail::templates::{Rendered, Templates};
-use crate::mail::vars::{InvoiceFacts, VarsInput, message_vars};
+use crate::mail::templates::Templates;
+use crate::mail::vars::{InvoiceFacts, Recipient, Road, VarsInput, message_vars};
 use crate::store::{self, ClientRow, NewLog, ScanContext, ScanFilter};
 use crate::{UsageError, domain::dates::add_days};
 
@@ -115,10 +117,11 @@ fn prepare(
     let mut facts = Vec::new();
     let mut entries = Vec::new();
     let mut firmest = 0;
+    let mut cases = Vec::new();
     for (number, step) in &p.invoices {
         let inv = require_invoice(conn, number, ctx.today)?;
+        let case_facts = CaseFacts::load(conn, &inv)?;
         if recheck == Recheck::Yes {
-            let case_facts = CaseFacts::load(conn, &inv)?;
             let a = assess(&case_facts.case(&inv), ladder, &ctx.config.schedule, ctx.today);
             let kind = if p.escalate {
                 DueKind::Escalate
@@ -132,9 +135,12 @@ fn prepare(
         firmest = firmest.max(*step);
         entries.push((inv.id, inv.number.clone(), ladder.steps()[*step].name.clone()));
         let payments = store::payments(conn, inv.id)?;
+        let log = store::log_entries(conn, inv.id)?;
+        cases.push((case_facts, *step));
         facts.push(InvoiceFacts {
             invoice: inv,
             payments,
+            log,
         });
     }
     if facts.is_empty() {
@@ -148,40 +154,69 @@ fn prepare(
         .unwrap_or(if p.escalate { "escalate" } else { "reminder" });
     let contacts = store::escalation_contacts(conn, client.id)?;
     let escalation: Vec<_> = contacts.iter().filter(|c| c.email.is_some()).collect();
-    let (to, recipient_name, role): (Vec<(String, String)>, String, Option<String>) =
-        if p.escalate && !escalation.is_empty() {
-            (
-                escalation
-                    .iter()
-                    .map(|c| (c.name.clone(), c.email.clone().unwrap_or_default()))
-                    .collect(),
-                escalation[0].name.clone(),
-                escalation[0].role.clone(),
-            )
-        } else {
-            (
-                client
-                    .emails
-                    .iter()
-                    .map(|e| match mailbox_parts(e) {
-                        (Some(person), addr) => (person.to_string(), addr.to_string()),
-                        (None, addr) => (client.name.clone(), addr.to_string()),
-                    })
-                    .collect(),
-                client.name.clone(),
-                None,
-            )
-        };
-    let rendered = render_for(
+    let to_contact = p.escalate && !escalation.is_empty();
+    type Whom = (Vec<(String, String)>, String, Option<String>, Option<String>);
+    let (to, recipient_name, role, person): Whom = if to_contact {
+        (
+            escalation
+                .iter()
+                .map(|c| (c.name.clone(), c.email.clone().unwrap_or_default()))
+                .collect(),
+            escalation[0].name.clone(),
+            escalation[0].role.clone(),
+            // Several contacts: greet none by name rather than one of them.
+            (escalation.len() == 1).then(|| escalation[0].name.clone()),
+        )
+    } else {
+        (
+            client
+                .emails
+                .iter()
+                .map(|e| match mailbox_parts(e) {
+                    (Some(person), addr) => (person.to_string(), addr.to_string()),
+                    (None, addr) => (client.name.clone(), addr.to_string()),
+                })
+                .collect(),
+            client.name.clone(),
+            None,
+            client
+                .emails
+                .iter()
+                .find_map(|e| mailbox_parts(e).0)
+                .map(String::from),
+        )
+    };
+    // The road after this message, told by the invoice whose step is the firmest.
+    let (case_facts, inv_step) = cases
+        .iter()
+        .zip(&facts)
+        .find(|((_, s), _)| *s == firmest)
+        .map(|((c, s), f)| ((c, &f.invoice), *s))
+        .expect("the firmest step is one of them");
+    let road = road(
         ctx,
-        templates,
         &client,
-        &recipient_name,
-        role.as_deref(),
-        &step.name,
+        case_facts.0.case(case_facts.1),
+        inv_step,
+        !escalation.is_empty(),
+    );
+    let vars = message_vars(&VarsInput {
+        config: &ctx.config,
+        today: ctx.today,
+        client: &client,
+        recipient: Recipient {
+            name: &recipient_name,
+            role: role.as_deref(),
+            person: person.as_deref(),
+            contact: to_contact,
+        },
+        step: &step.name,
         template,
-        &facts,
-    )?;
+        invoices: &facts,
+        road,
+        deadline_days: 14,
+    })?;
+    let rendered = templates.render(&client.lang, template, &vars)?;
     // `dun send` refuses to start without a sender; a preview shows a stand-in.
     let from_email = sender_email(&ctx.config).unwrap_or_else(|_| "you@example.org".into());
     let references = earlier_message_ids(conn, &facts)?;
@@ -192,7 +227,7 @@ fn prepare(
             reply_to: ctx.config.sender.reply_to.clone(),
             to,
             subject: rendered.subject,
-            body: rendered.body,
+            body: wrap_flowed(&rendered.body),
             message_id: new_message_id(&from_email),
             references,
         },
@@ -200,29 +235,24 @@ fn prepare(
     }))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn render_for(
+/// What the ladder does after this message does `step` today (domain::story):
+/// a call is passed over for a client with no phone number.
+fn road(
     ctx: &Context,
-    templates: &Templates,
     client: &ClientRow,
-    recipient: &str,
-    role: Option<&str>,
-    step: &str,
-    template: &str,
-    facts: &[InvoiceFacts],
-) -> Result<Rendered> {
-    let vars = message_vars(&VarsInput {
-        config: &ctx.config,
-        today: ctx.today,
-        client,
-        recipient_name: recipient,
-        recipient_role: role,
-        step,
-        invoices: facts,
-        reminders: &[],
-        deadline_days: 14,
-    })?;
-    templates.render(&client.lang, template, &vars)
+    case: crate::domain::ladder::Case,
+    step: usize,
+    contact: bool,
+) -> Road {
+    let ladder = &ctx.config.ladder;
+    let no_phone = client.phone.as_deref().is_none_or(|p| p.trim().is_empty());
+    let passes = |i: usize| no_phone && ladder.steps()[i].action == crate::domain::contact::StepAction::Call;
+    let a = ahead(&case, ladder, &ctx.config.schedule, ctx.today, &[step], &passes);
+    Road {
+        next: a.next.map(|n| (n.step, n.on)),
+        emails_before: a.emails_before,
+        escalation_contact: contact,
+    }
 }
 
 /// Message-IDs of the e-mails already sent on these invoices, for threading.

@@ -44,8 +44,8 @@ fn pieces(line: &str, width: usize) -> Vec<String> {
         let fit = breaks
             .iter()
             .copied()
-            .filter(|&b| b > start && b - start < width)
-            .last();
+            .rev()
+            .find(|&b| b > start && b - start < width);
         let after = |b: usize| breaks.iter().copied().find(|&x| x > b);
         let chosen = match fit {
             Some(b) if b - start >= SHORTEST => Some(b),

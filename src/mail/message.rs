@@ -31,6 +31,12 @@ impl Header for AutoSubmitted {
     }
 }
 
+/// `text/plain; charset=utf-8; format=flowed` (RFC 3676): the body's soft
+/// breaks end in a space (mail::flowed).
+fn flowed_text() -> ContentType {
+    ContentType::parse("text/plain; charset=utf-8; format=flowed").expect("a valid content type")
+}
+
 /// A message ready to be built.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
@@ -91,7 +97,7 @@ impl Outgoing {
             .date(date)
             .message_id(Some(self.message_id.clone()))
             .header(AutoSubmitted)
-            .header(ContentType::TEXT_PLAIN);
+            .header(flowed_text());
         let mut to = Mailboxes::new();
         for (name, addr) in &self.to {
             to.push(mailbox(name, addr)?);
@@ -145,7 +151,7 @@ mod tests {
             "In-Reply-To: <b@example.org>",
             "References: <a@example.org> <b@example.org>",
             "Auto-Submitted: auto-generated",
-            "Content-Type: text/plain; charset=utf-8",
+            "Content-Type: text/plain; charset=utf-8; format=flowed",
         ] {
             assert!(headers.contains(h), "{h} missing in\n{headers}");
         }

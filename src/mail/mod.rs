@@ -4,6 +4,7 @@
 //! does that and hands finished facts in.
 
 pub mod flowed;
+pub mod letter;
 pub mod message;
 pub mod smtp;
 pub mod templates;

@@ -34,7 +34,7 @@ fn builtin(lang: &str, name: &str) -> Option<&'static str> {
 
 /// Everything a template may use. Strings are already formatted for the
 /// client's language. docs/templates.md lists these for users.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct MessageVars {
     pub sender: SenderVars,
     pub client: ClientVars,
@@ -49,32 +49,71 @@ pub struct MessageVars {
     pub fees: FeesVars,
     pub deadline: String,
     pub deadline_days: i64,
+    /// The outbound contacts of `history` (kept for templates written before it).
     pub reminders: Vec<ReminderVars>,
+    /// The story so far: every contact on these invoices, oldest first.
+    pub history: Vec<ReminderVars>,
+    /// The calls made so far (outbound entries of `history` by phone).
+    pub calls: Vec<ReminderVars>,
+    /// This is the n-th message from this template on these invoices (1: the first).
+    pub nth: usize,
+    /// What the ladder will do after this message.
+    pub next: NextVars,
+    /// No other e-mail comes before `next`.
+    pub last_email: bool,
+    /// A date to ask for payment by: `next`'s date, or the next e-mail's earliest.
+    pub pay_by: String,
+    /// How to pay, per currency of the invoices.
+    pub payment: Vec<PaymentDetailsVars>,
+    pub law: LawVars,
+    /// Reserved for payment plans (SPEC.md §12): the instalments of a broken
+    /// plan, for the demand letter. Empty until plans exist.
+    pub broken_plan: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct SenderVars {
     pub name: String,
     pub email: String,
     pub signature: String,
     pub payment_instructions: String,
+    /// Postal address lines; may be empty.
+    pub address: Vec<String>,
+    /// The address in one line, comma-separated.
+    pub address_line: String,
+    pub org_number: String,
+    pub vat_number: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ClientVars {
     pub name: String,
     pub handle: String,
+    /// The e-mail addresses, comma-separated, without names.
     pub email: String,
     pub phone: String,
+    pub address: Vec<String>,
+    pub address_line: String,
+    pub org_number: String,
+    /// ISO 3166-1 alpha-2 of the law in force; empty: none.
+    pub country: String,
+    pub consumer: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct RecipientVars {
+    /// Whom the message addresses: the client, or the escalation contact.
     pub name: String,
     pub role: String,
+    /// The person the message speaks to, when dun knows one ("Jane Cole");
+    /// empty otherwise: greet neutrally, never a company.
+    pub person: String,
+    pub first_name: String,
+    /// The message goes to an escalation contact, not to the client itself.
+    pub contact: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct InvoiceVars {
     pub number: String,
     pub description: String,
@@ -94,29 +133,107 @@ pub struct InvoiceVars {
     pub has_payments: bool,
     pub has_fee: bool,
     pub has_interest: bool,
+    /// The names of the charges, per their basis, in the client's language.
+    pub fee_name: String,
+    pub fee_basis: String,
+    /// The fixed sum as the law states it, when the invoice is in another
+    /// currency ("40,00 EUR"); empty otherwise.
+    pub fee_law: String,
+    pub interest_name: String,
+    pub interest_basis: String,
+    /// The yearly rate when one rate applies ("10,5"); empty when the rate
+    /// changed while the debt ran (see `interest_periods`).
+    pub interest_rate: String,
     pub interest_from: String,
+    pub interest_to: String,
     pub interest_days: i64,
+    pub interest_periods: Vec<PeriodVars>,
+    /// E-mails this invoice has had before this message, and of those, the
+    /// ones after the first.
+    pub emails: usize,
+    pub follow_ups: usize,
     pub payments: Vec<PaymentVars>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct PaymentVars {
     pub date: String,
     pub amount: String,
     pub method: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PeriodVars {
+    pub from: String,
+    pub to: String,
+    pub days: i64,
+    /// The yearly rate applied, and the reference rate it is built on.
+    pub rate: String,
+    pub reference: String,
+    pub amount: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct FeesVars {
     pub interest_percent: String,
     pub flat_fee_enabled: bool,
+    pub statutory: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ReminderVars {
     pub date: String,
     pub step: String,
     pub channel: String,
+    pub inbound: bool,
+    /// `no-answer`, `voicemail`, `talked`, … or empty.
+    pub outcome: String,
+    /// What it was, in the client's language ("call, not answered").
+    pub what: String,
+    pub to_contact: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct NextVars {
+    /// `email`, `escalate`, `call`, `letter`, `suspend`, or empty: nothing new.
+    pub action: String,
+    pub step: String,
+    /// For e-mail and letter steps, the template the step uses.
+    pub template: String,
+    pub date: String,
+    /// Days from today (0: today).
+    pub days: i64,
+    /// An escalation goes to a contact on file (else to the client itself).
+    pub to_contact: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PaymentDetailsVars {
+    /// The currencies these details are for ("SEK", "EUR, GBP").
+    pub currencies: String,
+    pub text: String,
+}
+
+/// The law in force for the client, and its words in the client's language.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LawVars {
+    pub country: String,
+    /// The rule set: `SE`, `GB`, `DE`, `RO`, `RU`, `TR`, `EU`, `EU-other`, `none`.
+    pub rules: String,
+    /// An individual (a consumer, or in the UK a client with no company number).
+    pub individual: bool,
+    pub statutory: bool,
+    pub deadline_min: u32,
+    /// The deadline runs from the letter's receipt, not its date.
+    pub deadline_from_receipt: bool,
+    pub title: String,
+    pub next_step: String,
+    pub costs: String,
+    pub delivery: String,
+    pub law_ref: String,
+    pub reservation: String,
+    /// How the statutory rate is set, when statutory charges are on.
+    pub rate_rule: String,
 }
 
 /// A rendered template: the subject line and the plain-text body.
@@ -215,193 +332,26 @@ pub fn render_text(text: &str, origin: &str, vars: &MessageVars) -> Result<Rende
 mod tests {
     use super::*;
 
-    fn invoice(n: usize, charges: bool) -> InvoiceVars {
-        InvoiceVars {
-            number: format!("2026-01{n}"),
-            description: if n == 1 {
-                "Design work".into()
-            } else {
-                String::new()
-            },
-            pay_link: if n == 2 {
-                "https://pay.example.org/x".into()
-            } else {
-                String::new()
-            },
-            reference: if n == 2 {
-                String::new()
-            } else {
-                format!("RF00 2026 01{n}")
-            },
-            issued: "1 November 2026".into(),
-            due: "1 December 2026".into(),
-            days_overdue: 9,
-            currency: "EUR".into(),
-            amount: "1,200.00 EUR".into(),
-            paid: "200.00 EUR".into(),
-            balance: "1,000.00 EUR".into(),
-            fee: "40.00 EUR".into(),
-            interest: "2.19 EUR".into(),
-            total: "1,042.19 EUR".into(),
-            has_payments: n == 1,
-            has_fee: charges,
-            has_interest: charges,
-            interest_from: "2 December 2026".into(),
-            interest_days: 9,
-            payments: vec![PaymentVars {
-                date: "3 December 2026".into(),
-                amount: "200.00 EUR".into(),
-                method: "bank".into(),
-            }],
-        }
-    }
-
-    fn vars(count: usize, charges: bool, empty_sender: bool) -> MessageVars {
-        let invoices: Vec<_> = (1..=count).map(|n| invoice(n, charges)).collect();
+    fn vars() -> MessageVars {
+        let invoice = InvoiceVars {
+            number: "2026-011".into(),
+            ..InvoiceVars::default()
+        };
         MessageVars {
-            sender: SenderVars {
-                name: "Fia Freelance".into(),
-                email: "fia@example.org".into(),
-                signature: if empty_sender {
-                    String::new()
-                } else {
-                    "Storgatan 1\n111 22 Stockholm".into()
-                },
-                payment_instructions: if empty_sender {
-                    String::new()
-                } else {
-                    "Bankgiro 123-4567".into()
-                },
-            },
-            client: ClientVars {
-                name: "Acme AB".into(),
-                handle: "acme".into(),
-                email: "ap@acme.example".into(),
-                phone: String::new(),
-            },
-            recipient: RecipientVars {
-                name: "Erik Berg".into(),
-                role: "CFO".into(),
-            },
-            today: "10 December 2026".into(),
-            step: "follow-up".into(),
-            count,
-            invoice: invoices[0].clone(),
-            invoices,
-            totals: vec!["3,126.57 EUR".into()],
-            charges,
-            fees: FeesVars {
-                interest_percent: if charges { "8".into() } else { String::new() },
-                flat_fee_enabled: charges,
-            },
-            deadline: "24 December 2026".into(),
-            deadline_days: 14,
-            reminders: vec![ReminderVars {
-                date: "1 December 2026".into(),
-                step: "reminder".into(),
-                channel: "email".into(),
-            }],
-        }
-    }
-
-    #[test]
-    fn every_builtin_renders_strictly_for_one_and_several_invoices() {
-        let templates = Templates::new(Path::new("/nonexistent/config.toml"));
-        for lang in crate::domain::text::LANGUAGES {
-            for name in BUILTIN_NAMES {
-                for (count, charges, empty) in [
-                    (1, false, false),
-                    (1, true, true),
-                    (3, true, false),
-                    (3, false, true),
-                ] {
-                    let r = templates
-                        .render(lang, name, &vars(count, charges, empty))
-                        .unwrap_or_else(|e| panic!("{lang}/{name} ({count} invoices): {e:#}"));
-                    assert!(!r.subject.is_empty(), "{lang}/{name}");
-                    assert!(
-                        r.body.contains("2026-011"),
-                        "{lang}/{name} names the invoice:\n{}",
-                        r.body
-                    );
-                    if count == 3 {
-                        assert!(
-                            r.body.contains("2026-013"),
-                            "{lang}/{name} names all three:\n{}",
-                            r.body
-                        );
-                    }
-                    assert!(
-                        r.body.contains("RF00 2026 011"),
-                        "{lang}/{name} shows the payment reference:\n{}",
-                        r.body
-                    );
-                    if count == 3 {
-                        assert!(r.body.contains("RF00 2026 013"), "{lang}/{name}:\n{}", r.body);
-                    }
-                    if charges {
-                        assert!(
-                            r.body.contains("40.00 EUR"),
-                            "{lang}/{name} shows the fee:\n{}",
-                            r.body
-                        );
-                    }
-                    assert!(
-                        !r.body.contains("\n\n\n"),
-                        "{lang}/{name}: stray blank lines:\n{}",
-                        r.body
-                    );
-                    assert!(
-                        !r.body.lines().any(|l| l.ends_with(' ')),
-                        "{lang}/{name}: trailing spaces"
-                    );
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn no_reference_no_reference_line() {
-        let templates = Templates::new(Path::new("/nonexistent/config.toml"));
-        let mut one = vars(1, false, false);
-        one.invoice.reference.clear();
-        one.invoices[0].reference.clear();
-        let mut three = vars(3, false, false);
-        for i in &mut three.invoices {
-            i.reference.clear();
-        }
-        for lang in crate::domain::text::LANGUAGES {
-            for name in BUILTIN_NAMES {
-                let plain = templates.render(lang, name, &vars(1, false, false)).unwrap();
-                for v in [&one, &three] {
-                    let r = templates.render(lang, name, v).unwrap();
-                    assert!(!r.body.contains("RF00"), "{lang}/{name}:\n{}", r.body);
-                    assert!(!r.body.contains("\n\n\n"), "{lang}/{name}:\n{}", r.body);
-                }
-                // The sentence is the only difference a reference makes to one invoice's message.
-                let r = templates.render(lang, name, &one).unwrap();
-                let added: Vec<&str> = plain
-                    .body
-                    .lines()
-                    .filter(|l| !r.body.lines().any(|m| m == *l))
-                    .collect();
-                assert_eq!(added.len(), 1, "{lang}/{name}: {added:?}");
-                assert!(added[0].contains("RF00 2026 011"), "{lang}/{name}: {added:?}");
-            }
+            count: 1,
+            invoices: vec![invoice.clone()],
+            invoice,
+            ..MessageVars::default()
         }
     }
 
     #[test]
     fn an_unknown_variable_is_an_error_naming_it() {
-        let e = render_text(
-            "Subject: hi {{ nosuch }}\n\nbody",
-            "test template",
-            &vars(1, false, false),
-        )
-        .unwrap_err()
-        .to_string();
+        let e = render_text("Subject: hi {{ nosuch }}\n\nbody", "test template", &vars())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("test template") && e.contains("undefined"), "{e}");
-        let e = render_text("Hello\n", "test template", &vars(1, false, false))
+        let e = render_text("Hello\n", "test template", &vars())
             .unwrap_err()
             .to_string();
         assert!(e.contains("Subject:"), "{e}");
@@ -409,10 +359,24 @@ mod tests {
 
     #[test]
     fn the_subject_is_one_line_whatever_the_data() {
-        let mut v = vars(1, false, false);
+        let mut v = vars();
         v.invoice.number = "2026-011\r\nBcc: evil@example.net".into();
         let r = render_text("Subject: Invoice {{ invoice.number }}\n\nbody\n", "t", &v).unwrap();
         assert_eq!(r.subject, "Invoice 2026-011 Bcc: evil@example.net");
         assert_eq!(r.body, "body\n");
+    }
+
+    #[test]
+    fn every_builtin_parses() {
+        // Rendering them with real data is the snapshot test's job
+        // (tests/integration/snapshots.rs); here: each one compiles.
+        let env = minijinja::Environment::new();
+        for lang in crate::domain::text::LANGUAGES {
+            for name in BUILTIN_NAMES {
+                let text = builtin(lang, name).unwrap();
+                env.template_from_str(text)
+                    .unwrap_or_else(|e| panic!("{lang}/{name}: {e:#}"));
+            }
+        }
     }
 }

@@ -5,12 +5,14 @@
 //! Nothing here decides a business rule; it stores and fetches facts.
 
 mod bank;
+mod charges;
 mod clients;
 mod delivery;
 mod invoices;
 mod scan;
 
 pub use bank::*;
+pub use charges::*;
 pub use clients::*;
 pub use delivery::*;
 pub use invoices::*;
