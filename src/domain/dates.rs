@@ -132,11 +132,11 @@ pub fn format_long(date: NaiveDate, lang: &str) -> String {
         ],
     };
     let month = months[date.month0() as usize];
-    // A no-break space inside the date keeps it on one line.
+    // No-break spaces keep the date on one line.
     let nb = '\u{a0}';
     match lang {
-        "ru" => format!("{}{nb}{month} {}{nb}г.", date.day(), date.year()),
-        _ => format!("{}{nb}{month} {}", date.day(), date.year()),
+        "ru" => format!("{}{nb}{month}{nb}{}{nb}г.", date.day(), date.year()),
+        _ => format!("{}{nb}{month}{nb}{}", date.day(), date.year()),
     }
 }
 

@@ -12,6 +12,21 @@
 /// The width lines are broken at (RFC 3676 §4.2 recommends at most 78).
 pub const WIDTH: usize = 72;
 
+/// A row of a table (indented, or cells apart by two spaces or more) is
+/// broken only past this width: its cells stay together.
+pub const TABLE_WIDTH: usize = 98;
+
+/// Whether a line is a row of a table: indented, or with a run of two or
+/// more spaces between its words.
+pub fn is_table_row(line: &str) -> bool {
+    line.starts_with("  ") || line.trim().contains("  ")
+}
+
+/// The width a line is broken at.
+fn width_of(line: &str, width: usize) -> usize {
+    if is_table_row(line) { TABLE_WIDTH } else { width }
+}
+
 /// No line is broken off shorter than this: a word that does not fit goes on
 /// a line of its own only when the line before it is at least this long.
 pub const SHORTEST: usize = 40;
@@ -64,7 +79,7 @@ fn pieces(line: &str, width: usize) -> Vec<String> {
 pub fn wrap_flowed(text: &str) -> String {
     let mut out = String::new();
     for line in text.lines() {
-        for piece in pieces(line, WIDTH) {
+        for piece in pieces(line, width_of(line, WIDTH)) {
             if piece.starts_with(' ') || piece.starts_with('>') || piece.starts_with("From ") {
                 out.push(' ');
             }
@@ -75,11 +90,19 @@ pub fn wrap_flowed(text: &str) -> String {
     out
 }
 
-/// The text letter: the same breaks, hard, without trailing spaces.
+/// The text letter: the same breaks, hard, without trailing spaces; the
+/// lines after the first of a list item (`- …`) are indented under its text.
 pub fn wrap_plain(text: &str) -> String {
     let mut out = String::new();
     for line in text.lines() {
-        for piece in pieces(line, WIDTH) {
+        let item = line.starts_with("- ");
+        for (i, piece) in pieces(line, width_of(line, if item { WIDTH - 2 } else { WIDTH }))
+            .iter()
+            .enumerate()
+        {
+            if item && i > 0 {
+                out.push_str("  ");
+            }
             out.push_str(piece.trim_end());
             out.push('\n');
         }
@@ -120,6 +143,8 @@ mod tests {
         }
         assert!(lines.iter().filter(|l| l.ends_with(' ')).count() >= 2, "{flowed}");
         // The table row is space-stuffed and keeps its two spaces.
+        let row = format!("  {}:  {}", "x".repeat(60), "1\u{a0}000,00\u{a0}kr");
+        assert_eq!(wrap_flowed(&row).lines().count(), 1, "a table row stays whole");
         assert!(
             flowed.contains("\n   Att betala:  1\u{a0}000,00\u{a0}kr\n"),
             "{flowed}"
@@ -163,6 +188,14 @@ mod tests {
         let flowed = wrap_flowed("From here on\n> quoted\nplain\n");
         assert_eq!(flowed, " From here on\n > quoted\nplain\n");
         assert_eq!(unflow(&flowed), "From here on\n> quoted\nplain\n");
+    }
+
+    #[test]
+    fn list_items_in_the_letter_hang_under_their_text() {
+        let plain = wrap_plain(&format!("- {PARAGRAPH}\nnext\n"));
+        let lines: Vec<&str> = plain.lines().collect();
+        assert!(lines[0].starts_with("- ") && lines[1].starts_with("  ") && !lines[1].starts_with("   "));
+        assert_eq!(*lines.last().unwrap(), "next");
     }
 
     #[test]

@@ -55,6 +55,8 @@ pub struct MessageVars {
     pub history: Vec<ReminderVars>,
     /// The calls made so far (outbound entries of `history` by phone).
     pub calls: Vec<ReminderVars>,
+    /// The e-mails sent so far (outbound entries of `history` by e-mail).
+    pub emails_sent: Vec<ReminderVars>,
     /// This is the n-th message from this template on these invoices (1: the first).
     pub nth: usize,
     /// What the ladder will do after this message.
@@ -140,6 +142,8 @@ pub struct InvoiceVars {
     /// currency ("40,00 EUR"); empty otherwise.
     pub fee_law: String,
     pub interest_name: String,
+    /// The interest's name for a row of an e-mail (shorter where the law's is long).
+    pub interest_label: String,
     pub interest_basis: String,
     /// The yearly rate when one rate applies ("10,5"); empty when the rate
     /// changed while the debt ran (see `interest_periods`).
@@ -170,6 +174,8 @@ pub struct PeriodVars {
     /// The yearly rate applied, and the reference rate it is built on.
     pub rate: String,
     pub reference: String,
+    /// The statutory margin: `rate` − `reference`.
+    pub margin: String,
     pub amount: String,
 }
 
@@ -191,6 +197,8 @@ pub struct ReminderVars {
     /// What it was, in the client's language ("call, not answered").
     pub what: String,
     pub to_contact: bool,
+    /// Someone answered: a conversation took place (talked, promised, disputed, refused).
+    pub answered: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -234,6 +242,8 @@ pub struct LawVars {
     pub reservation: String,
     /// How the statutory rate is set, when statutory charges are on.
     pub rate_rule: String,
+    /// One sentence naming the statutory charges and their basis, for e-mails.
+    pub note: String,
 }
 
 /// A rendered template: the subject line and the plain-text body.
@@ -293,6 +303,15 @@ pub fn render_text(text: &str, origin: &str, vars: &MessageVars) -> Result<Rende
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| AutoEscape::None);
+    // `{{ x | dot }}`: x with a full stop, unless it ends in one already
+    // ("m.m.", "руб.", "2027 г.").
+    env.add_filter("dot", |v: String| {
+        if v.ends_with(['.', '!', '?']) {
+            v
+        } else {
+            format!("{v}.")
+        }
+    });
     let text = text.trim_start_matches('\u{feff}');
     // The subject line and the body render apart, so that nothing the data
     // holds can move text from one into the other.

@@ -192,6 +192,31 @@ fn tells(l: &LogRow) -> bool {
         && !matches!(l.outcome, Some(Outcome::Bounced | Outcome::AutoReply))
 }
 
+/// Joins the groups of an account number ("SE45 5000 0000 0583") with
+/// no-break spaces, so that a wrapped line never splits one: a space between
+/// two groups of at most four capitals and digits each.
+fn keep_groups(text: &str) -> String {
+    let group = |w: &str| {
+        !w.is_empty() && w.len() <= 4 && w.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    };
+    let words: Vec<&str> = text.split(' ').collect();
+    let mut out = String::new();
+    for (i, w) in words.iter().enumerate() {
+        if i > 0 {
+            let prev = words[i - 1].trim_end_matches(',');
+            out.push(
+                if group(prev) && group(w.trim_end_matches(',')) && !words[i - 1].ends_with(',') {
+                    '\u{a0}'
+                } else {
+                    ' '
+                },
+            );
+        }
+        out.push_str(w);
+    }
+    out
+}
+
 pub fn message_vars(input: &VarsInput) -> Result<MessageVars> {
     let lang = input.client.lang.as_str();
     let cfg = input.config;
@@ -289,6 +314,7 @@ pub fn message_vars(input: &VarsInput) -> Result<MessageVars> {
                 _ => String::new(),
             },
             interest_name: names.interest.clone(),
+            interest_label: names.interest_short.clone(),
             interest_basis: names.interest_basis.clone(),
             interest_rate: single_rate,
             interest_from: date_h(add_days(inv.due, 1), lang),
@@ -303,6 +329,7 @@ pub fn message_vars(input: &VarsInput) -> Result<MessageVars> {
                     days: p.days,
                     rate: percent_text(p.ppm, decimal),
                     reference: percent_text(p.reference_ppm, decimal),
+                    margin: percent_text(p.ppm - p.reference_ppm, decimal),
                     amount: m(p.amount),
                 })
                 .collect(),
@@ -359,6 +386,10 @@ pub fn message_vars(input: &VarsInput) -> Result<MessageVars> {
                 outcome: l.outcome.map(|o| o.as_str().to_string()).unwrap_or_default(),
                 what: what(cfg, lang, l, *due, to_contact),
                 to_contact,
+                answered: matches!(
+                    l.outcome,
+                    Some(Outcome::Talked | Outcome::Promised | Outcome::Disputed | Outcome::Refused)
+                ),
             }
         })
         .collect();
@@ -370,6 +401,11 @@ pub fn message_vars(input: &VarsInput) -> Result<MessageVars> {
     let calls: Vec<ReminderVars> = history
         .iter()
         .filter(|h| !h.inbound && h.channel == "call")
+        .cloned()
+        .collect();
+    let emails_sent: Vec<ReminderVars> = history
+        .iter()
+        .filter(|h| !h.inbound && h.channel == "email")
         .cloned()
         .collect();
 
@@ -414,7 +450,8 @@ pub fn message_vars(input: &VarsInput) -> Result<MessageVars> {
         }
     }
     for code in unique {
-        let text = cfg.payment_instructions_for(code).trim();
+        let text = keep_groups(cfg.payment_instructions_for(code).trim());
+        let text = text.as_str();
         if text.is_empty() {
             continue;
         }
@@ -456,6 +493,10 @@ pub fn message_vars(input: &VarsInput) -> Result<MessageVars> {
         reservation: letter.reservation,
         rate_rule: match (&basis, statutory) {
             (Basis::Statute(k), true) => charge_names(k, lang).rate_rule,
+            _ => String::new(),
+        },
+        note: match (&basis, statutory) {
+            (Basis::Statute(k), true) => charge_names(k, lang).note,
             _ => String::new(),
         },
     };
@@ -537,6 +578,7 @@ pub fn message_vars(input: &VarsInput) -> Result<MessageVars> {
         reminders,
         history,
         calls,
+        emails_sent,
         nth,
         next,
         last_email,
@@ -550,6 +592,15 @@ pub fn message_vars(input: &VarsInput) -> Result<MessageVars> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn account_numbers_hold_together() {
+        assert_eq!(
+            keep_groups("IBAN SE45 5000 0000 0583, BIC ESSESESS"),
+            "IBAN\u{a0}SE45\u{a0}5000\u{a0}0000\u{a0}0583, BIC ESSESESS"
+        );
+        assert_eq!(keep_groups("Bankgiro 123-4567"), "Bankgiro 123-4567");
+    }
 
     #[test]
     fn every_language_has_every_word() {

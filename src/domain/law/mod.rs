@@ -636,10 +636,15 @@ pub struct InterestPeriod {
 #[serde(deny_unknown_fields)]
 pub struct ChargeNames {
     pub interest: String,
+    #[serde(default)]
+    pub interest_short: String,
     pub interest_basis: String,
     pub rate_rule: String,
     pub fee: String,
     pub fee_basis: String,
+    /// One sentence for an e-mail naming what the law gives (statutory only).
+    #[serde(default)]
+    pub note: String,
 }
 
 /// What a country's demand letter names, in one language (`names.toml`).
@@ -678,10 +683,14 @@ pub fn charge_names(basis: &str, lang: &str) -> ChargeNames {
         .charges
         .get(basis)
         .or_else(|| names().charges.get("contract"));
-    by_lang
+    let mut n: ChargeNames = by_lang
         .and_then(|m| m.get(lang).or_else(|| m.get("en")))
         .cloned()
-        .unwrap_or_default()
+        .unwrap_or_default();
+    if n.interest_short.is_empty() {
+        n.interest_short = n.interest.clone();
+    }
+    n
 }
 
 /// The demand letter's names for a rule set (`EU-other` writes as `EU`) in `lang`.
