@@ -2,8 +2,15 @@
 //! blocks a person and the PDF layout can both read (docs/templates.md,
 //! "The text letter"). The words of the letter come from the template.
 
-use super::templates::MessageVars;
+use super::flowed::wrap_plain;
+use super::templates::{MessageVars, Rendered};
 use super::vars::words;
+
+/// The text letter as `dun letter` prints it: the head, the subject line,
+/// and the body with its paragraphs broken at the text width.
+pub fn letter_text(v: &MessageVars, lang: &str, r: &Rendered) -> String {
+    format!("{}{}\n\n{}", header(v, lang), r.subject, wrap_plain(&r.body))
+}
 
 /// The sender's block, the recipient's block, the delivery line where the
 /// law asks for one, and the date: blocks of lines separated by a blank line,

@@ -926,6 +926,62 @@ const BAD_INPUTS: &[Bad] = &[
         "invoice add X-1 --client acme --amount 5",
         &["currency", "\"XXX\"", "line 2"],
     ),
+    // The law: charges, rates and the demand letter's deadline (issue 10).
+    bad_config(
+        "[fees]\nstatutory = true\nflat_fee = \"40.00\"\n",
+        "client add Foo",
+        &["statutory", "flat_fee", "line 3"],
+    ),
+    bad_config(
+        "[fees]\nstatutory = true\ninterest_percent = 8.0\n",
+        "client add Foo",
+        &["statutory", "interest_percent"],
+    ),
+    bad_config(
+        "[[fees.reference_rate]]\ncountry = \"SE\"\nfrom = \"2027-13-01\"\npercent = 2.5\n",
+        "client add Foo",
+        &["reference_rate", "2027-13-01", "line 3", "YYYY-MM-DD"],
+    ),
+    bad_config(
+        "[[fees.reference_rate]]\ncountry = \"SE\"\nfrom = \"2027-07-01\"\nuntil = \"2027-01-01\"\npercent = 2.5\n",
+        "client add Foo",
+        &["2027-01-01", "before"],
+    ),
+    bad_config(
+        "[[fees.reference_rate]]\ncountry = \"XX\"\nfrom = \"2027-01-01\"\npercent = 2.5\n",
+        "client add Foo",
+        &["\"XX\"", "EU", "line 2"],
+    ),
+    bad_config(
+        "[fees.eur_rates]\nRON = -4.97\n",
+        "client add Foo",
+        &["RON", "-4.97", "line 2"],
+    ),
+    bad_config(
+        "[fees.flat_fee]\nEURO = \"40.00\"\n",
+        "client add Foo",
+        &["EURO", "line 2"],
+    ),
+    bad_config(
+        "[payment_instructions]\nKRONOR = \"Bankgiro 123-4567\"\n",
+        "client add Foo",
+        &["KRONOR", "line 2"],
+    ),
+    bad_config(
+        "[defaults]\ncountry = \"RO\"\n",
+        "letter 2026-014 --deadline 10",
+        &["--deadline 10", "Romania", "15", "1.015"],
+    ),
+    bad_config(
+        "[defaults]\ncountry = \"SE\"\n",
+        "letter 2026-014 --deadline 7",
+        &["--deadline 7", "Sweden", "8"],
+    ),
+    bad("client add Foo --email 'Jane <jane@acme>'", &["Jane <jane@acme>"]),
+    bad(
+        "client add Foo --email 'Cole, Jane <jane@acme.example>'",
+        &["Cole, Jane"],
+    ),
 ];
 
 #[test]

@@ -5,5 +5,7 @@ mod common;
 mod ladder_walk;
 mod ledger;
 mod letters;
+mod messages;
 mod send;
 mod smtp_server;
+mod snapshots;
