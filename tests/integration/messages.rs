@@ -453,7 +453,7 @@ fn the_ladder_told_day_by_day_in_every_language() {
                 if !greeting.contains(expected) {
                     wrong.push(format!("{what}: greeting {greeting:?}, expected {expected:?}"));
                 }
-                if step == "escalate" && !to_contact && !m.to.iter().any(|t| *t == to_client) {
+                if step == "escalate" && !to_contact && !m.to.contains(&to_client) {
                     wrong.push(format!(
                         "{what}: the escalation without a contact went to {:?}",
                         m.to
@@ -578,10 +578,7 @@ fn a_letter_with_no_reminders_claims_none() {
         "demand",
     ]);
     env.set_today("2027-03-10");
-    let letter = env
-        .ok(&["letter", "2027-1"])
-        .replace('\u{a0}', " ")
-        .replace('\n', " ");
+    let letter = env.ok(&["letter", "2027-1"]).replace(['\u{a0}', '\n'], " ");
     for never in ["reminder", "listed at the end", "Reminders and contacts"] {
         assert!(
             !letter.contains(never),
@@ -610,10 +607,7 @@ fn a_letter_with_no_reminders_claims_none() {
         "--due",
         "2027-03-01",
     ]);
-    let letter = env
-        .ok(&["letter", "2027-2"])
-        .replace('\u{a0}', " ")
-        .replace('\n', " ");
+    let letter = env.ok(&["letter", "2027-2"]).replace(['\u{a0}', '\n'], " ");
     assert!(
         letter.contains("within 30 days")
             && letter.contains("Pre-Action Protocol for Debt Claims")
