@@ -215,7 +215,7 @@ const LANGS: [Lang; 5] = [
         promises_call: &[
             "vă voi contacta telefonic",
             "Voi încerca, de asemenea",
-            "să vă contactez telefonic",
+            "va fi să vă contactez",
         ],
         phone: "telefonic",
         letter: &[
