@@ -778,9 +778,9 @@ pub const TEMPLATE: &str = r#"# dun's configuration. Every key is optional: dele
 # email = "fia@example.org"
 # reply_to = "accounts@example.org"
 # signature = """
-# Fia Freelance · Storgatan 1 · 111 22 Stockholm
-# """
-# payment_instructions = "Bankgiro 123-4567, or https://pay.example.org/fia"
+# Storgatan 1 · 111 22 Stockholm · +46 70 123 45 67
+# """                       # printed under your name: no need to repeat it
+# payment_instructions = "IBAN SE45 5000 0000 0583 9825 7466, BIC ESSESESS"
 # For letters: your postal address (one line per line), company and VAT numbers.
 # address = """
 # Storgatan 1
@@ -811,11 +811,25 @@ language = "en"       # for clients added without --lang: en, sv, tr, ru, ro
 send_days = ["mon", "tue", "wed", "thu", "fri"]   # e-mails go out on these days only
 min_gap_days = 7      # days between two e-mails on one invoice, and after the client replies
 
+# How to pay, per currency; a currency not here uses [sender] payment_instructions.
+# [payment_instructions]
+# SEK = "Bankgiro 123-4567"
+# EUR = "IBAN SE45 5000 0000 0583 9825 7466, BIC ESSESESS"
+
 [fees]
 # Off unless set. Shown in reminders, the overdue report and the demand letter;
-# never added to the invoice amount. dun does not guess the legal rate: state it.
+# never added to the invoice amount. Either what your contract says:
 # flat_fee = "40.00"        # once, when overdue, in the invoice's currency
+#                           # (or a table: [fees.flat_fee] EUR = "40.00" SEK = "450.00")
 # interest_percent = 8.0    # per year, simple, on the unpaid balance
+# or what the client's law allows a business creditor (docs/law.md; not both):
+# statutory = true
+# [fees.eur_rates]          # the value of one euro, to convert the law's fixed sums
+# SEK = 11.25
+# [[fees.reference_rate]]   # a reference rate dun's table lacks (dun rates shows it)
+# country = "SE"
+# from = "2027-01-01"
+# percent = 2.5
 
 # How to read your bank's CSV export, for dun bank (camt and OFX files need
 # nothing here). Column names as in the export's header row.

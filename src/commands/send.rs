@@ -29,7 +29,7 @@ use crate::mail::flowed::wrap_flowed;
 use crate::mail::message::{Outgoing, new_message_id};
 use crate::mail::smtp::{self, Mailer};
 use crate::mail::templates::Templates;
-use crate::mail::vars::{InvoiceFacts, Recipient, Road, VarsInput, message_vars};
+use crate::mail::vars::{FigureError, InvoiceFacts, Recipient, Road, VarsInput, message_vars};
 use crate::store::{self, ClientRow, NewLog, ScanContext, ScanFilter};
 use crate::{UsageError, domain::dates::add_days};
 
@@ -360,7 +360,7 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
     // Plan and render everything first: a template error stops the run before
     // anything is sent. With --resend-unknown the plan sees the unknown
     // entries as failed, but nothing is written until the user has said yes.
-    let mut no_address = Vec::new();
+    let mut not_sent = Vec::new();
     let (planned, previews) = {
         let tx = db.conn().unchecked_transaction()?;
         if resend {
@@ -370,7 +370,16 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
         let mut previews = Vec::new();
         let mut keep = Vec::new();
         for p in &planned {
-            match prepare(ctx, &tx, p, &templates, Recheck::Yes)? {
+            let prepared = match prepare(ctx, &tx, p, &templates, Recheck::Yes) {
+                // A figure dun cannot compute: that message is left out, the others go.
+                Err(e) if e.downcast_ref::<FigureError>().is_some() => {
+                    not_sent.push(format!("{e:#}"));
+                    keep.push(false);
+                    continue;
+                }
+                other => other?,
+            };
+            match prepared {
                 // No address to send to: say so, log nothing (an empty attempt is no evidence).
                 Some(prep) if prep.outgoing.to.is_empty() => {
                     let c = store::client_by_id(&tx, p.client_id)?;
@@ -379,7 +388,7 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
                     } else {
                         "no e-mail address"
                     };
-                    no_address.push(format!(
+                    not_sent.push(format!(
                         "client {} has {whom}; add one with dun client edit {} --email ADDRESS",
                         c.handle, c.handle
                     ));
@@ -397,11 +406,11 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
         tx.rollback()?;
         (planned, previews)
     };
-    for n in &no_address {
+    for n in &not_sent {
         eprintln!("error: not sent: {n}");
     }
     if previews.is_empty() {
-        if no_address.is_empty() {
+        if not_sent.is_empty() {
             ctx.say(format!("Nothing to send today ({}).", ctx.today));
             return Ok(exit::OK);
         }
@@ -531,7 +540,7 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
         "Sent {sent} e-mail(s) covering {sent_invoices} invoice(s)."
     ));
     if failures.is_empty() {
-        return Ok(if no_address.is_empty() {
+        return Ok(if not_sent.is_empty() {
             exit::OK
         } else {
             exit::SEND_FAILED

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
-use anyhow::{Context as _, Result, anyhow};
+use anyhow::{Result, anyhow};
 use chrono::NaiveDate;
 
 use super::templates::{
@@ -78,6 +78,16 @@ pub fn party<'a>(config: &'a Config, client: &'a ClientRow) -> Party<'a> {
     }
 }
 
+/// A figure dun cannot compute exactly for one invoice (a missing reference
+/// rate, a missing exchange rate, an overflow): that invoice is left out and
+/// the others go on (SPEC.md §4, Output and exit codes).
+#[derive(Debug, thiserror::Error)]
+#[error("invoice {invoice}: {message}")]
+pub struct FigureError {
+    pub invoice: String,
+    pub message: String,
+}
+
 /// The charges on an invoice for `today`, contractual or statutory.
 pub fn charges(
     config: &Config,
@@ -98,8 +108,13 @@ pub fn charges(
     config
         .fees
         .charges_for(party(config, client), &debt, today)
-        .map_err(|m| anyhow!(m))
-        .with_context(|| format!("invoice {}", inv.number))
+        .map_err(|message| {
+            FigureError {
+                invoice: inv.number.clone(),
+                message,
+            }
+            .into()
+        })
 }
 
 #[derive(serde::Deserialize)]
@@ -252,7 +267,10 @@ pub fn message_vars(input: &VarsInput) -> Result<MessageVars> {
             .balance()
             .checked_add(c.fee)
             .and_then(|t| t.checked_add(c.interest))
-            .ok_or_else(|| anyhow!("invoice {}: the amount due is too large to compute", inv.number))?;
+            .ok_or_else(|| FigureError {
+                invoice: inv.number.clone(),
+                message: "the amount due is too large to compute".into(),
+            })?;
         let sum = totals.entry(inv.currency.clone()).or_default();
         *sum = sum
             .checked_add(total)

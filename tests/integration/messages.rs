@@ -617,3 +617,73 @@ fn a_letter_with_no_reminders_claims_none() {
     let refused = env.run(&["letter", "2027-2", "--deadline", "14"]);
     assert!(refused.fails(1).contains("at least 30 days"), "{refused:?}");
 }
+
+#[test]
+fn a_missing_rate_leaves_that_message_out_and_sends_the_others() {
+    let server = SmtpServer::start();
+    let mut env = Env::new();
+    env.write_config(&format!(
+        "{}\n[sender]\nname = \"Fia Freelance\"\nemail = \"fia@example.org\"\n[fees]\nstatutory = true\n",
+        server.smtp_section()
+    ));
+    env.set_today("2027-01-30");
+    add(
+        &env,
+        &[
+            "--handle=se",
+            "--country=SE",
+            "--email=ap@se.example",
+            "--",
+            "Nordlys AB",
+        ],
+    );
+    add(
+        &env,
+        &[
+            "--handle=us",
+            "--country=US",
+            "--email=ap@us.example",
+            "--",
+            "Acme Inc",
+        ],
+    );
+    for (number, client) in [("2027-1", "se"), ("2027-2", "us")] {
+        env.ok(&[
+            "invoice",
+            "add",
+            number,
+            "--client",
+            client,
+            "--amount",
+            "100.00",
+            "--currency",
+            "SEK",
+            "--due",
+            "2027-03-01",
+        ]);
+    }
+    // Day 7: the Swedish follow-up needs a 2027 reference rate dun does not have.
+    env.set_today("2027-03-01");
+    env.ok(&["send", "--yes"]);
+    server.take();
+    env.set_today("2027-03-08");
+    let run = env.run(&["send", "--yes"]);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stderr.contains("2027-1")
+            && run.stderr.contains("SE")
+            && run.stderr.contains("[[fees.reference_rate]]"),
+        "{run:?}"
+    );
+    let sent = server.take();
+    assert_eq!(sent.len(), 1, "the other client's message goes");
+    assert_eq!(sent[0].to, ["ap@us.example"]);
+    // The overdue report lists the other invoice and names the one it cannot.
+    let report = env.run(&["overdue", "--format", "csv"]);
+    assert_eq!(report.code, 1, "{report:?}");
+    assert!(
+        report.stdout.contains("2027-2") && !report.stdout.contains("2027-1,"),
+        "{report:?}"
+    );
+    assert!(report.stderr.contains("invoice 2027-1"), "{report:?}");
+}
