@@ -258,7 +258,8 @@ fn several_invoices_of_one_client_go_in_one_message_with_the_firmest_template() 
     send(&env).ok();
     let day7 = server.take();
     assert_eq!(recipients(&day7), ["ap@acme.example", "billing@beta.example"]);
-    assert_eq!(day7[0].subject(), "4 overdue invoices from Fia Freelance");
+    // One of the four is due today, not overdue: the subject says "unpaid".
+    assert_eq!(day7[0].subject(), "4 unpaid invoices from Fia Freelance");
     let body = day7[0].body();
     for number in ["2026-101", "2026-102", "2026-103", "2026-104"] {
         assert!(
