@@ -37,9 +37,13 @@ const TEXT_COLUMNS: usize = 72;
 pub const DEFAULT_DEADLINE: u32 = 14;
 
 /// The deadline a letter to this client gives: `--deadline`, refused below
-/// what the client's law asks (SPEC.md §6), or by default 14 days or the
-/// law's minimum where that is longer.
-fn deadline_for(ctx: &Context, client: &ClientRow, asked: Option<u32>) -> Result<u32> {
+/// what the client's law asks of a demand (SPEC.md §6), or by default 14
+/// days or the law's minimum where that is longer. Other letters (a
+/// reminder by post) are not demands: 14 days, or `--deadline`.
+fn deadline_for(ctx: &Context, client: &ClientRow, asked: Option<u32>, template: &str) -> Result<u32> {
+    if template != "demand" {
+        return Ok(asked.unwrap_or(DEFAULT_DEADLINE));
+    }
     let law = rules_for(party(&ctx.config, client).country);
     let individual = client.party.consumer || (law.key == "GB" && client.party.org_number.is_none());
     let min = law.deadline_min(individual);
@@ -107,8 +111,16 @@ pub fn letter(ctx: &Context, args: LetterArgs) -> Result<u8> {
             inv.closed.as_deref().unwrap_or("paid")
         );
     }
-    let deadline = deadline_for(ctx, &store::client_by_id(conn, inv.client_id)?, args.deadline)?;
-    let (step, template) = choose_step(ctx, conn, &inv, args.step.clone())?;
+    let (step, template, warnings) = choose_step(ctx, conn, &inv, args.step.clone())?;
+    let deadline = deadline_for(
+        ctx,
+        &store::client_by_id(conn, inv.client_id)?,
+        args.deadline,
+        &template,
+    )?;
+    for w in warnings {
+        eprintln!("{w}");
+    }
     let stored_number = inv.number.clone();
     let letter = build(ctx, conn, &templates, inv, step.as_deref(), &template, deadline)?;
     let bytes = if pdf {
@@ -200,7 +212,8 @@ fn choose_step(
     conn: &Connection,
     inv: &InvoiceRow,
     named: Option<String>,
-) -> Result<(Option<String>, String)> {
+) -> Result<(Option<String>, String, Vec<String>)> {
+    let mut warnings = Vec::new();
     let ladder = &ctx.config.ladder;
     let letters: Vec<usize> = (0..ladder.steps().len())
         .filter(|&i| ladder.steps()[i].action == StepAction::Letter)
@@ -214,10 +227,10 @@ fn choose_step(
     let facts = CaseFacts::load(conn, inv)?;
     let a = assess(&facts.case(inv), ladder, &ctx.config.schedule, ctx.today);
     if let Some(kind) = a.hold {
-        eprintln!(
+        warnings.push(format!(
             "warning: invoice {} is on hold ({kind}); the letter is printed all the same",
             inv.number
-        );
+        ));
     }
     if let Some(name) = named {
         let name = require_step(ladder, name)?;
@@ -236,7 +249,7 @@ fn choose_step(
                 }
             );
         }
-        return Ok((Some(name), template_of(i)));
+        return Ok((Some(name), template_of(i), warnings));
     }
     if let Some(i) = a
         .due
@@ -244,7 +257,7 @@ fn choose_step(
         .find(|d| d.kind == DueKind::Letter)
         .and_then(|d| d.step)
     {
-        return Ok((Some(ladder.steps()[i].name.clone()), template_of(i)));
+        return Ok((Some(ladder.steps()[i].name.clone()), template_of(i), warnings));
     }
     // Not at a letter step: the next letter step after what was done, else the last one.
     let done = a.last_step.map(|(i, _)| i);
@@ -260,17 +273,18 @@ fn choose_step(
                 Some(n) => format!("the next step is \"{}\" on {}", ladder.steps()[n.step].name, n.on),
                 None => "nothing is due on it".to_string(),
             };
-            eprintln!(
+            warnings.push(format!(
                 "warning: invoice {} is not at a letter step ({next}); this is the \"{}\" letter all the same",
                 inv.number, step.name
-            );
-            Ok((Some(step.name.clone()), template_of(i)))
+            ));
+            Ok((Some(step.name.clone()), template_of(i), warnings))
         }
         None => {
-            eprintln!(
+            warnings.push(
                 "warning: the ladder has no letter step; this is the demand letter (template \"demand\")"
+                    .into(),
             );
-            Ok((None, "demand".to_string()))
+            Ok((None, "demand".to_string(), warnings))
         }
     }
 }
@@ -431,8 +445,13 @@ fn due_letters(ctx: &Context, args: &LetterArgs) -> Result<u8> {
         let template = s.template.clone().unwrap_or_else(|| "demand".to_string());
         let inv = require_invoice(conn, number, ctx.today)?;
         let client = inv.client_name.clone();
-        let deadline = deadline_for(ctx, &store::client_by_id(conn, inv.client_id)?, args.deadline)
-            .with_context(|| format!("invoice {number}"))?;
+        let deadline = deadline_for(
+            ctx,
+            &store::client_by_id(conn, inv.client_id)?,
+            args.deadline,
+            &template,
+        )
+        .with_context(|| format!("invoice {number}"))?;
         let letter = build(ctx, conn, &templates, inv, Some(&s.name), &template, deadline)?;
         let bytes = if pdf {
             render_pdf(&letter, ctx.config.paper)?

@@ -4,7 +4,6 @@
 //! does that and hands finished facts in.
 
 pub mod flowed;
-pub mod letter;
 pub mod message;
 pub mod smtp;
 pub mod templates;

@@ -119,9 +119,7 @@ pub fn charges(
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct Words {
-    pub org_number: String,
-    pub vat_number: String,
+struct Words {
     email_before: String,
     email_due: String,
     email_after: String,
@@ -133,6 +131,7 @@ pub(crate) struct Words {
     call_talked: String,
     letter: String,
     letter_demand: String,
+    letter_reminder: String,
     sms: String,
     visit: String,
     in_email: String,
@@ -144,7 +143,7 @@ pub(crate) struct Words {
     refused: String,
 }
 
-pub(crate) fn words(lang: &str) -> &'static Words {
+fn words(lang: &str) -> &'static Words {
     static WORDS: OnceLock<BTreeMap<String, Words>> = OnceLock::new();
     let all = WORDS.get_or_init(|| {
         toml::from_str(include_str!("words.toml")).expect("words.toml is checked by the tests")
@@ -185,6 +184,7 @@ fn what(config: &Config, lang: &str, l: &LogRow, due: NaiveDate, to_contact: boo
         {
             &w.letter_demand
         }
+        (false, Channel::Letter, _) if action == Some(StepAction::Letter) => &w.letter_reminder,
         (false, Channel::Letter, _) => &w.letter,
         (false, Channel::Sms, _) => &w.sms,
         (false, Channel::Visit, _) => &w.visit,

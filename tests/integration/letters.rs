@@ -70,7 +70,7 @@ const CASES: &[Case] = &[
         name: "ООО «Жёлтый Дом»",
         address: "ул. Тверская, д. 7 | Москва, 125009 | РОССИЯ",
         currency: "RUB",
-        letters: &["Ж", "ё", "Претензия", "Москва"],
+        letters: &["Ж", "ё", "Требование", "Москва"],
     },
     Case {
         lang: "ro",
@@ -394,7 +394,7 @@ fn a_long_letter_numbers_its_pages_and_carries_a_header_from_page_two() {
     assert!(pages >= 2, "{info}");
     let subject = text
         .lines()
-        .find(|l| l.starts_with("Demand for payment"))
+        .find(|l| l.starts_with("Final demand for payment"))
         .unwrap();
     let header = format!("{} · {subject} · 10 December 2026", case.name);
     for p in 1..=pages {
@@ -630,7 +630,9 @@ action = \"letter\"
     env.set_today("2026-11-16");
     assert_eq!(due_letters(&env), [("2026-014".into(), "reminder-letter".into())]);
     env.ok(&["letter", "--due", "--out", dir.to_str().unwrap(), "--log"]);
-    let first = std::fs::read_to_string(dir.join("2026-014-reminder-letter.txt")).unwrap();
+    let first = std::fs::read_to_string(dir.join("2026-014-reminder-letter.txt"))
+        .unwrap()
+        .replace('\u{a0}', " ");
     assert!(first.contains("Payment reminder – invoice 2026-014"), "{first}");
     assert!(
         first.contains("If you have already paid, please disregard this letter"),
@@ -643,13 +645,15 @@ action = \"letter\"
     env.set_today("2026-12-01");
     assert_eq!(due_letters(&env), [("2026-014".into(), "demand".into())]);
     env.ok(&["letter", "--due", "--out", dir.to_str().unwrap(), "--log"]);
-    let second = std::fs::read_to_string(dir.join("2026-014-demand.txt")).unwrap();
+    let second = std::fs::read_to_string(dir.join("2026-014-demand.txt"))
+        .unwrap()
+        .replace('\u{a0}', " ");
     assert!(
-        second.contains("Demand for payment – invoice 2026-014"),
+        second.contains("Final demand for payment – invoice 2026-014"),
         "{second}"
     );
     assert!(
-        second.contains("16 November 2026  letter"),
+        second.contains("16 November 2026:  payment reminder by post"),
         "the demand lists the reminder letter:\n{second}"
     );
     assert_ne!(first, second);
@@ -664,7 +668,7 @@ fn a_held_invoice_or_one_not_at_a_letter_step_still_prints_with_a_warning() {
     add_case(&env, &CASES[0]);
     env.ok(&["pause", "2026-101"]);
     let r = env.run(&["letter", "2026-101"]);
-    assert!(r.ok().contains("Demand for payment"));
+    assert!(r.ok().contains("Final demand for payment"));
     assert!(
         r.stderr.contains("warning: invoice 2026-101 is on hold (pause)"),
         "{}",
@@ -684,7 +688,7 @@ fn a_held_invoice_or_one_not_at_a_letter_step_still_prints_with_a_warning() {
         "2026-12-20",
     ]);
     let r = env.run(&["letter", "2026-200"]);
-    assert!(r.ok().contains("Demand for payment"));
+    assert!(r.ok().contains("Final demand for payment"));
     assert!(
         r.stderr
             .contains("warning: invoice 2026-200 is not at a letter step (the next step is \"reminder\""),

@@ -10,8 +10,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 use dun::config::Config;
 use dun::domain::contact::{Channel, Delivery, Outcome};
-use dun::mail::flowed::wrap_flowed;
-use dun::mail::letter::letter_text;
+use dun::mail::flowed::{wrap_flowed, wrap_plain};
 use dun::mail::templates::Templates;
 use dun::mail::vars::{InvoiceFacts, Recipient, Road, VarsInput, message_vars};
 use dun::store::{ClientRow, InvoiceRow, LogRow, Party, PaymentRow};
@@ -379,6 +378,30 @@ const CASES: &[Case] = &[
         emails_before: 2,
     },
     Case {
+        name: "part-paid-contract-person",
+        template: "reminder-letter",
+        today: "2027-03-16",
+        fees: CONTRACT,
+        person: true,
+        invoices: ONE_PAID,
+        story: true,
+        contact: false,
+        next: Some(("demand", "2027-03-31")),
+        emails_before: 0,
+    },
+    Case {
+        name: "several-statutory",
+        template: "reminder-letter",
+        today: "2027-03-16",
+        fees: STATUTORY,
+        person: false,
+        invoices: MANY,
+        story: false,
+        contact: false,
+        next: Some(("demand", "2027-03-31")),
+        emails_before: 0,
+    },
+    Case {
         name: "no-history-no-charges",
         template: "demand",
         today: "2027-04-01",
@@ -485,8 +508,10 @@ fn render(lang: &str, case: &Case) -> String {
     let r = templates
         .render(lang, case.template, &vars)
         .unwrap_or_else(|e| panic!("{lang}/{}/{}: {e:#}", case.template, case.name));
-    if case.template == "demand" {
-        letter_text(&vars, lang, &r)
+    // A letter's head (the parties, the date) is laid out by dun letter
+    // (src/paper); here, its heading and its words.
+    if case.template.contains("demand") || case.template.ends_with("letter") {
+        format!("{}\n\n{}", r.subject, wrap_plain(&r.body))
     } else {
         format!("Subject: {}\n\n{}", r.subject, wrap_flowed(&r.body))
     }
