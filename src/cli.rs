@@ -149,6 +149,8 @@ pub enum Command {
     /// Check the SMTP settings
     #[command(subcommand)]
     Smtp(SmtpCommand),
+    /// Read replies, out-of-office answers and bounces from the mailbox and log them
+    Inbox(InboxArgs),
     /// Fill a new, empty database with example clients and invoices to try dun
     Demo,
     /// Read bank statements, match the payments to open invoices and record them
@@ -356,6 +358,25 @@ pub struct SendArgs {
     /// Send again the e-mails a stopped run left in an unknown state
     #[arg(long)]
     pub resend_unknown: bool,
+    /// Send without reading the inbox ([imap] or [maildir]) first
+    #[arg(long)]
+    pub no_inbox: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct InboxArgs {
+    #[command(subcommand)]
+    pub command: Option<InboxCommand>,
+    /// Read the mailbox and show what would be logged; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InboxCommand {
+    /// Connect, log in, open each mailbox read-only and say how many messages it holds
+    Test,
 }
 
 #[derive(Debug, Args)]

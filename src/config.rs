@@ -30,6 +30,8 @@ struct File {
     #[serde(default)]
     defaults: DefaultsFile,
     smtp: Option<SmtpFile>,
+    imap: Option<ImapFile>,
+    maildir: Option<MaildirFile>,
     #[serde(default)]
     schedule: ScheduleFile,
     #[serde(default)]
@@ -104,6 +106,26 @@ struct SmtpFile {
     password: Option<String>,
     timeout_secs: Option<u64>,
     allow_insecure: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImapFile {
+    host: String,
+    port: Option<u16>,
+    security: Option<String>,
+    username: Option<String>,
+    password_command: Option<String>,
+    password: Option<String>,
+    mailboxes: Option<Vec<String>>,
+    timeout_secs: Option<u64>,
+    allow_insecure: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MaildirFile {
+    path: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -205,6 +227,44 @@ impl std::fmt::Debug for Smtp {
     }
 }
 
+/// How to reach the IMAP server (SPEC.md §10). Like [`Smtp`], the password
+/// is resolved only when the connection opens (see `mail::imap`).
+#[derive(Clone)]
+pub struct Imap {
+    pub host: String,
+    pub port: Option<u16>,
+    pub security: Security,
+    pub username: String,
+    pub password_command: Option<String>,
+    pub password: Option<String>,
+    /// The folders to read, in order; at least one.
+    pub mailboxes: Vec<String>,
+    pub timeout_secs: u64,
+    pub allow_insecure: bool,
+}
+
+impl std::fmt::Debug for Imap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Imap")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password_command", &self.password_command.is_some())
+            .field("password", &self.password.as_ref().map(|_| "<hidden>"))
+            .field("mailboxes", &self.mailboxes)
+            .finish()
+    }
+}
+
+/// Where replies and bounces arrive: at most one of `[imap]` and `[maildir]`.
+#[derive(Debug, Clone)]
+pub enum Inbox {
+    Imap(Imap),
+    /// A local Maildir (its `new/` and `cur/` are read), `~` expanded.
+    Maildir(std::path::PathBuf),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Security {
     StartTls,
@@ -222,6 +282,8 @@ pub struct Config {
     /// `[defaults] country`: the law for clients without a country of their own.
     pub country: Option<String>,
     pub smtp: Option<Smtp>,
+    /// `[imap]` or `[maildir]`: the mailbox `dun inbox` (and `dun send` first) reads.
+    pub inbox: Option<Inbox>,
     pub schedule: Schedule,
     pub fees: FeeRules,
     pub ladder: Ladder,
@@ -274,6 +336,7 @@ impl Default for Config {
             language: "en".into(),
             country: None,
             smtp: None,
+            inbox: None,
             schedule: Schedule::default(),
             fees: FeeRules::default(),
             ladder: Ladder::default_ladder(),
@@ -296,7 +359,12 @@ impl Config {
         };
         let config = Config::parse(&text).map_err(|e| anyhow!("config file {}: {e}", path.display()))?;
         if config.smtp.as_ref().is_some_and(|s| s.password.is_some()) {
-            check_owner_only(path)?;
+            check_owner_only(path, "an SMTP")?;
+        }
+        if let Some(Inbox::Imap(i)) = &config.inbox
+            && i.password.is_some()
+        {
+            check_owner_only(path, "an IMAP")?;
         }
         Ok(config)
     }
@@ -443,6 +511,20 @@ impl Config {
                 allow_insecure: s.allow_insecure.unwrap_or(false),
             });
         }
+
+        c.inbox = match (file.imap, file.maildir) {
+            (Some(_), Some(_)) => bail!(
+                "{}the config has both [imap] and [maildir]; keep the one where your replies arrive",
+                line_in(text, "maildir", "[maildir]")
+            ),
+            (Some(i), None) => Some(Inbox::Imap(imap_section(i, &|key| line_in(text, "imap", key))?)),
+            (None, Some(m)) => {
+                Some(Inbox::Maildir(maildir_path(&m.path).map_err(|e| {
+                    anyhow!("{}[maildir] path {e}", line_in(text, "maildir", "path"))
+                })?))
+            }
+            (None, None) => None,
+        };
 
         let sch = file.schedule;
         if let Some(days) = sch.send_days {
@@ -747,8 +829,122 @@ fn rate_country(value: &str) -> Result<String, String> {
     check_country(value).map_err(|e| format!("{e} (or EU for the ECB rate)"))
 }
 
+/// `line N: ` for the first line of `[section]` that starts with `key`
+/// (the section's own line for `key = "[section]"`), or nothing.
+fn line_in(text: &str, section: &str, key: &str) -> String {
+    let header = format!("[{section}]");
+    let mut inside = false;
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim_start();
+        if l.starts_with('[') {
+            inside = l.starts_with(&header);
+            if inside && key == header {
+                return format!("line {}: ", i + 1);
+            }
+        } else if inside && l.starts_with(key) {
+            return format!("line {}: ", i + 1);
+        }
+    }
+    String::new()
+}
+
+/// Validates `[imap]`; errors name the key and its line.
+fn imap_section(i: ImapFile, line_of: &dyn Fn(&str) -> String) -> Result<Imap> {
+    let security = match i.security.as_deref().unwrap_or("tls") {
+        "tls" => Security::Tls,
+        "starttls" => Security::StartTls,
+        "none" => Security::None,
+        other => bail!(
+            "{}[imap] security = \"{other}\" is not known; use tls, starttls or none",
+            line_of("security")
+        ),
+    };
+    let host = i.host.trim();
+    if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        bail!(
+            "{}[imap] host = \"{}\" is not a server name; give one like imap.example.org",
+            line_of("host"),
+            i.host.escape_debug()
+        );
+    }
+    if i.port == Some(0) {
+        bail!(
+            "{}[imap] port = 0 is not a port; leave it out for the usual one (993 for tls, 143 otherwise)",
+            line_of("port")
+        );
+    }
+    let username = match i.username.as_deref().map(str::trim) {
+        Some(u) if !u.is_empty() && !u.chars().any(char::is_control) => u.to_string(),
+        _ => bail!(
+            "{}[imap] username is missing or empty; give the login, like username = \"fia@example.org\"",
+            line_of(if i.username.is_some() {
+                "username"
+            } else {
+                "[imap]"
+            })
+        ),
+    };
+    if i.password.is_some() && i.password_command.is_some() {
+        bail!(
+            "{}[imap] has both password and password_command; keep one",
+            line_of("password")
+        );
+    }
+    let mailboxes = i.mailboxes.unwrap_or_else(|| vec!["INBOX".to_string()]);
+    if mailboxes.is_empty() {
+        bail!(
+            "{}[imap] mailboxes is empty; name at least one folder, like [\"INBOX\"]",
+            line_of("mailboxes")
+        );
+    }
+    for m in &mailboxes {
+        if m.trim().is_empty() || m.chars().any(char::is_control) || m.contains('"') || m.contains('\\') {
+            bail!(
+                "{}[imap] mailboxes: \"{}\" is not a folder name dun can open; give names like \"INBOX\" or \"INBOX/Clients\"",
+                line_of("mailboxes"),
+                m.escape_debug()
+            );
+        }
+    }
+    let timeout_secs = match i.timeout_secs {
+        None => 30,
+        Some(t @ 1..=600) => t,
+        Some(t) => bail!(
+            "{}[imap] timeout_secs = {t} is out of range; give seconds from 1 to 600, like 30",
+            line_of("timeout_secs")
+        ),
+    };
+    Ok(Imap {
+        host: host.to_string(),
+        port: i.port,
+        security,
+        username,
+        password_command: i.password_command,
+        password: i.password,
+        mailboxes,
+        timeout_secs,
+        allow_insecure: i.allow_insecure.unwrap_or(false),
+    })
+}
+
+/// `[maildir] path`, with `~/` expanded; it must name a Maildir (checked
+/// when it is read, not here: a config is valid on a machine without it).
+fn maildir_path(text: &str) -> Result<std::path::PathBuf, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("is empty; give the folder that holds new/ and cur/, like \"~/Mail/INBOX\"".into());
+    }
+    if let Some(rest) = t.strip_prefix("~/") {
+        let home = std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .ok_or("starts with ~/ but HOME is not set; give the full path")?;
+        return Ok(std::path::PathBuf::from(home).join(rest));
+    }
+    Ok(std::path::PathBuf::from(t))
+}
+
 /// A config holding a password must be readable by its owner only.
-fn check_owner_only(path: &Path) -> Result<()> {
+fn check_owner_only(path: &Path, what: &str) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -758,7 +954,7 @@ fn check_owner_only(path: &Path) -> Result<()> {
             .mode();
         if mode & 0o077 != 0 {
             bail!(
-                "config file {} holds an SMTP password but others can read it (mode {:o}); run chmod 600 {} or use password_command",
+                "config file {} holds {what} password but others can read it (mode {:o}); run chmod 600 {} or use password_command",
                 path.display(),
                 mode & 0o777,
                 path.display()
@@ -806,6 +1002,22 @@ language = "en"       # for clients added without --lang: en, sv, tr, ru, ro
 #                                           # or password = "…" in this file, if only you can read it
 # timeout_secs = 30
 # allow_insecure = false
+
+# Where replies, out-of-office answers and bounces arrive (one of the two).
+# dun only reads: it opens folders read-only and never moves, flags or deletes.
+# [imap]
+# host = "imap.example.org"
+# port = 993
+# security = "tls"        # tls | starttls | none (none: loopback hosts only, unless allow_insecure)
+# username = "fia@example.org"
+# password_command = "pass show mail/fia"   # or the env variable DUN_IMAP_PASSWORD,
+#                                           # or password = "…" in this file, if only you can read it
+# mailboxes = ["INBOX"]
+# timeout_secs = 30
+# allow_insecure = false
+#
+# [maildir]               # instead of [imap]: mail kept locally by mbsync, offlineimap, fetchmail…
+# path = "~/Mail/INBOX"
 
 [schedule]
 send_days = ["mon", "tue", "wed", "thu", "fri"]   # e-mails go out on these days only

@@ -151,6 +151,25 @@ pub fn agenda_row(
     }
 }
 
+/// A reply read from the mailbox that waits for the user to read it and
+/// record what the client said.
+fn reply_row(ctx: &Context, r: store::ReplyToRead) -> AgendaRow {
+    AgendaRow {
+        action: "reply",
+        invoice: r.number,
+        client: r.client_handle,
+        client_name: r.client_name,
+        step: None,
+        since: r.on,
+        days_overdue: days_between(r.due, ctx.today).max(0),
+        balance: plain(r.balance, &r.currency),
+        balance_minor: r.balance,
+        currency: r.currency,
+        to: r.from.into_iter().collect(),
+        note: r.note,
+    }
+}
+
 /// The agenda for today, in the order it is shown.
 pub fn agenda(ctx: &Context, db: &store::Store) -> Result<Vec<AgendaRow>> {
     let scan = ScanContext::load(db.conn())?;
@@ -159,16 +178,31 @@ pub fn agenda(ctx: &Context, db: &store::Store) -> Result<Vec<AgendaRow>> {
         client_id: None,
         invoice_id: None,
     };
-    let mut rows = Vec::new();
+    // What the inbox brought (SPEC.md §10): few rows, loaded up front.
+    let auto_replies = store::auto_reply_notes(db.conn())?;
+    let mut rows: Vec<AgendaRow> = store::replies_to_read(db.conn())?
+        .into_iter()
+        .filter(|r| r.on <= ctx.today)
+        .map(|r| reply_row(ctx, r))
+        .collect();
     store::scan_open(db.conn(), filter, ctx.today, |inv| {
         let a = assess_open(ctx, &scan, inv);
         for d in &a.due {
-            rows.push(agenda_row(ctx, &scan, inv, &a, d));
+            let mut row = agenda_row(ctx, &scan, inv, &a, d);
+            if let Some((on, text)) = auto_replies.get(&inv.id).filter(|(on, _)| *on <= ctx.today) {
+                let auto = format!("auto-reply {on}: {text}");
+                row.note = Some(match row.note {
+                    Some(n) => format!("{n}; {auto}"),
+                    None => auto,
+                });
+            }
+            rows.push(row);
         }
         Ok(())
     })?;
     // Sections in reading order; oldest first within each.
     let rank = |action: &str| match action {
+        "reply" => -1,
         "email" | "escalate" => 0,
         "call" => 1,
         "letter" => 2,
@@ -238,7 +272,8 @@ fn print_agenda(ctx: &Context, out: &mut dyn Write, rows: &[AgendaRow]) -> Resul
     if let Some(n) = not_a_send_day {
         writeln!(out, "{n}")?;
     }
-    let sections: [(&str, &[&str]); 6] = [
+    let sections: [(&str, &[&str]); 7] = [
+        ("Replies to read", &["reply"]),
         ("E-mails to send", &["email", "escalate"]),
         ("Calls to make", &["call"]),
         ("Letters to write", &["letter"]),
@@ -310,6 +345,12 @@ fn print_agenda(ctx: &Context, out: &mut dyn Write, rows: &[AgendaRow]) -> Resul
             "run dun send to send {} e-mail(s) covering {} invoice(s)",
             messages.len(),
             emails.len()
+        )?;
+    }
+    if rows.iter().any(|r| r.action == "reply") {
+        writeln!(
+            out,
+            "after reading a reply, record what the client said: dun promise, dun dispute, or dun log INVOICE note --note \"...\""
         )?;
     }
     if rows.iter().any(|r| r.action == "call" || r.action == "letter") {

@@ -290,10 +290,18 @@ fn show(ctx: &Context, number: &str) -> Result<u8> {
             l.channel,
             if l.inbound { "from client" } else { "to client" }
         );
+        if l.message_key.is_some() {
+            // Read from the inbox: the column holds the sender.
+            d = format!(
+                "{} from {}",
+                l.channel,
+                l.recipients.as_deref().unwrap_or("the mailbox")
+            );
+        }
         if let Some(s) = &l.step {
             d.push_str(&format!(" [{s}]"));
         }
-        if let Some(r) = &l.recipients {
+        if let Some(r) = l.recipients.as_ref().filter(|_| l.message_key.is_none()) {
             d.push_str(&format!(" to {r}"));
         }
         if let Some(del) = l.delivery {

@@ -6,6 +6,7 @@ mod bank;
 mod client;
 mod demo;
 mod due;
+mod inbox;
 mod init;
 mod invoice;
 mod ladder;
@@ -77,6 +78,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
                 Command::Preview(args) => send::preview(&ctx, args),
                 Command::Letter(args) => letter::letter(&ctx, args),
                 Command::Smtp(crate::cli::SmtpCommand::Test) => send::smtp_test(&ctx),
+                Command::Inbox(args) => inbox::run(&ctx, args),
                 Command::Init { .. } | Command::Completions { .. } => unreachable!("handled above"),
             }
         }

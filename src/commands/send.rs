@@ -329,6 +329,20 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
         .transpose()?
         .map(|i| i.id);
 
+    // The inbox first (SPEC.md §10): a reply that came this morning holds today's e-mail.
+    let inbox = if args.no_inbox {
+        None
+    } else {
+        match super::inbox::before_send(ctx, &mut db, args.dry_run) {
+            Ok(report) => report,
+            Err(e) => {
+                eprintln!(
+                    "error: nothing sent: cannot read the inbox: {e:#} (dun send --no-inbox sends without reading it)"
+                );
+                return Ok(exit::SEND_FAILED);
+            }
+        }
+    };
     // Entries of a run that stopped between `pending` and `sent`.
     let mut unknown = store::unknown_emails(db.conn())?;
     if !unknown.is_empty() && !args.resend_unknown {
@@ -365,6 +379,10 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
         let tx = db.conn().unchecked_transaction()?;
         if resend {
             mark_unknown_failed(&tx)?;
+        }
+        if let Some(report) = &inbox {
+            // A dry run plans with what it read but did not write.
+            super::inbox::apply_pending(&tx, report, &ctx.now)?;
         }
         let mut planned = plan(ctx, &tx, client, invoice)?;
         let mut previews = Vec::new();

@@ -6,6 +6,7 @@
 pub mod contact;
 pub mod dates;
 pub mod fees;
+pub mod inbound;
 pub mod ladder;
 pub mod law;
 pub mod matching;

@@ -47,8 +47,8 @@ pub fn check(cfg: &Smtp) -> Result<()> {
     Ok(())
 }
 
-/// Runs `password_command` with stdin closed; its first line is the password.
-fn run_password_command(cmd: &str) -> Result<String> {
+/// Runs `[section] password_command` with stdin closed; its first line is the password.
+fn run_password_command(section: &str, cmd: &str) -> Result<String> {
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(cmd)
@@ -56,12 +56,12 @@ fn run_password_command(cmd: &str) -> Result<String> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .context("cannot run [smtp] password_command")?;
+        .with_context(|| format!("cannot run [{section}] password_command"))?;
     let mut out = String::new();
     let mut err = String::new();
     if let Some(mut o) = child.stdout.take() {
         o.read_to_string(&mut out)
-            .context("cannot read the output of [smtp] password_command")?;
+            .with_context(|| format!("cannot read the output of [{section}] password_command"))?;
     }
     if let Some(mut e) = child.stderr.take() {
         let _ = e.read_to_string(&mut err);
@@ -69,25 +69,42 @@ fn run_password_command(cmd: &str) -> Result<String> {
     let status = child.wait()?;
     if !status.success() {
         bail!(
-            "[smtp] password_command failed ({status}): {}",
+            "[{section}] password_command failed ({status}): {}",
             err.lines().next().unwrap_or("no message").trim()
         );
     }
     let password = out.lines().next().unwrap_or("").to_string();
     if password.is_empty() {
-        bail!("[smtp] password_command printed nothing; it should print the password on its first line");
+        bail!("[{section}] password_command printed nothing; it should print the password on its first line");
     }
     Ok(password)
 }
 
-fn password(cfg: &Smtp) -> Result<Option<String>> {
-    if let Some(cmd) = &cfg.password_command {
-        return run_password_command(cmd).map(Some);
+/// The password of a `[section]` (smtp, imap) by the rules of SPEC.md §5:
+/// its `password_command`, else the environment variable `env`, else the
+/// `password` in the (owner-only) config file.
+pub fn resolve_password(
+    section: &str,
+    command: Option<&str>,
+    env: &str,
+    inline: Option<&str>,
+) -> Result<Option<String>> {
+    if let Some(cmd) = command {
+        return run_password_command(section, cmd).map(Some);
     }
-    if let Some(p) = std::env::var_os(PASSWORD_ENV).filter(|p| !p.is_empty()) {
+    if let Some(p) = std::env::var_os(env).filter(|p| !p.is_empty()) {
         return Ok(Some(p.to_string_lossy().into_owned()));
     }
-    Ok(cfg.password.clone())
+    Ok(inline.map(String::from))
+}
+
+fn password(cfg: &Smtp) -> Result<Option<String>> {
+    resolve_password(
+        "smtp",
+        cfg.password_command.as_deref(),
+        PASSWORD_ENV,
+        cfg.password.as_deref(),
+    )
 }
 
 fn tls_parameters(host: &str) -> Result<TlsParameters> {

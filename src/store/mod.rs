@@ -8,6 +8,7 @@ mod bank;
 mod charges;
 mod clients;
 mod delivery;
+mod inbox;
 mod invoices;
 mod scan;
 
@@ -15,6 +16,7 @@ pub use bank::*;
 pub use charges::*;
 pub use clients::*;
 pub use delivery::*;
+pub use inbox::*;
 pub use invoices::*;
 pub use scan::*;
 
@@ -40,6 +42,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/0003_foundation.sql"),
     ),
     ("0004_bank", include_str!("../../migrations/0004_bank.sql")),
+    ("0005_inbox", include_str!("../../migrations/0005_inbox.sql")),
 ];
 
 /// The schema version this dun writes.

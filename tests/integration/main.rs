@@ -2,6 +2,7 @@
 
 mod bank;
 mod common;
+mod corpus;
 mod ladder_walk;
 mod ledger;
 mod letters;
