@@ -202,6 +202,10 @@ fn read(ctx: &Context, db: &mut Store, source: &Inbox, dry_run: bool) -> Result<
             let mut conn = imap::Connection::open(cfg, ctx.verbose)?;
             let account = imap::account(cfg);
             let positions = store::mailbox_positions(db.conn(), &account)?;
+            // Every mailbox must open before anything is read or written.
+            for mailbox in &cfg.mailboxes {
+                conn.examine(mailbox)?;
+            }
             for mailbox in &cfg.mailboxes {
                 let opened = conn.examine(mailbox)?;
                 let stored = positions.get(mailbox).copied();

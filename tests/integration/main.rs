@@ -3,6 +3,9 @@
 mod bank;
 mod common;
 mod corpus;
+mod dovecot;
+mod inbox;
+mod inbox_ladder;
 mod ladder_walk;
 mod ledger;
 mod letters;
