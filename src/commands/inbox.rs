@@ -28,6 +28,11 @@ use crate::store::{self, InboxEntry, Position, Store};
 
 /// Messages per batch: one transaction each.
 const BATCH: usize = 500;
+
+/// Set to make `dun inbox` stop dead right after its first batch is
+/// written, as a crash would: for testing that the next read carries on.
+/// Never set it in normal use.
+pub const FAULT_ENV: &str = "DUN_FAULT_AFTER_INBOX_BATCH";
 /// Bytes of whole messages per FETCH.
 const BODY_BYTES: u64 = 16 * 1024 * 1024;
 
@@ -328,6 +333,10 @@ impl Run<'_> {
                 }
                 Ok(())
             })?;
+            if std::env::var_os(FAULT_ENV).is_some() {
+                eprintln!("dun: {FAULT_ENV} is set: stopping after a batch, as a crash would");
+                std::process::abort();
+            }
         }
         Ok(())
     }
@@ -656,9 +665,14 @@ fn test(ctx: &Context, source: &Inbox) -> Result<u8> {
             }
             let server = conn.server.clone();
             conn.logout();
+            let how = match cfg.security {
+                crate::config::Security::Tls => "TLS",
+                crate::config::Security::StartTls => "STARTTLS",
+                crate::config::Security::None => "no encryption",
+            };
             ctx.say(format!(
-                "logged in to {server} ({:?}) as {}; nothing was changed",
-                cfg.security, cfg.username
+                "logged in to {server} ({how}) as {}; nothing was changed",
+                cfg.username
             ));
             for l in lines {
                 ctx.say(l);

@@ -290,7 +290,7 @@ impl Account {
     pub fn deliver(&self, folder: &str, message: &[u8], arrived: std::time::SystemTime) {
         static N: AtomicUsize = AtomicUsize::new(0);
         let n = N.fetch_add(1, Ordering::SeqCst);
-        let name = format!("17650000{n:02}.M{n}P{}.test", std::process::id());
+        let name = format!("1765{n:08}.M{n}P{}.test", std::process::id());
         let dir = self.maildir(folder);
         let tmp = dir.join("tmp").join(&name);
         std::fs::write(&tmp, message).unwrap();

@@ -238,6 +238,11 @@ fn inbox_test_connects_over_plain_starttls_and_tls() {
         let text = out.ok();
         assert!(
             text.contains(&format!("as {}; nothing was changed", account.user))
+                && text.contains(match security {
+                    "tls" => "(TLS)",
+                    "starttls" => "(STARTTLS)",
+                    _ => "(no encryption)",
+                })
                 && text.contains("INBOX: 1 message (opened read-only)"),
             "{security}: {text}"
         );
@@ -571,6 +576,39 @@ fn dry_runs_read_but_write_nothing() {
     );
     assert!(s.env.db_bytes() == before, "the database changed");
     assert_eq!(account.snapshot("INBOX"), mailbox);
+}
+
+#[test]
+fn a_read_that_stops_after_a_batch_carries_on_where_it_stopped() {
+    let (s, account) = imap_with("none", &[]);
+    let (id, subject) = s.last_sent();
+    let (date, at) = moment(&plus(DAY0, 1), 9, 0);
+    // 520 messages (two batches): a reply among the first 500, another after them.
+    for i in 1..=520 {
+        let m = match i {
+            10 => mail("replies/gmail-en.eml", &id, &subject, &plus(DAY0, 1), 9).0,
+            510 => mail("replies/outlook-sv.eml", &id, &subject, &plus(DAY0, 1), 9).0,
+            _ => format!(
+                "From: n{i}@other.example\r\nTo: fia@example.org\r\nSubject: note {i}\r\nMessage-ID: <n{i}@other.example>\r\nDate: {date}\r\n\r\nhello\r\n"
+            )
+            .into_bytes(),
+        };
+        account.deliver("INBOX", &m, at);
+    }
+    account.settle("INBOX");
+    let before = account.snapshot("INBOX");
+    let crashed = s
+        .env
+        .run_with(&[("DUN_FAULT_AFTER_INBOX_BATCH", "1")], &["inbox"]);
+    assert_ne!(crashed.code, 0, "{crashed:?}");
+    assert_eq!(s.inbox_entries().len(), 1, "the first batch is written");
+    let out = s.run(&["-v", "inbox"]);
+    assert!(out.ok().contains("1 reply logged; 19 other messages."), "{}", out.stdout);
+    assert!(out.stderr.contains("reading from UID 501"), "{}", out.stderr);
+    let e = s.inbox_entries();
+    assert_eq!(e.len(), 2, "{e:?}");
+    assert_ne!(e[0].5, e[1].5);
+    assert_eq!(account.snapshot("INBOX"), before);
 }
 
 // --- Maildir ---------------------------------------------------------------

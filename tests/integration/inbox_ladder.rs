@@ -26,6 +26,14 @@ fn deliver(account: &Account, name: &str, id: &str, subject: &str, day: &str, hh
     account.settle("INBOX");
 }
 
+/// Runs `f` and checks that the mailbox is as it was before.
+fn untouched<T>(account: &Account, f: impl FnOnce() -> T) -> T {
+    let before = account.snapshot("INBOX");
+    let out = f();
+    assert_eq!(account.snapshot("INBOX"), before, "the mailbox changed");
+    out
+}
+
 fn agenda(s: &mut Setup, day: &str) -> Vec<Value> {
     s.on(day);
     let v: Value = s.run(&["--format", "json", "due"]).json();
@@ -73,7 +81,7 @@ fn a_reply_on_day_2_holds_the_ladder_to_day_9() {
     assert!(text.contains("Replies to read (1)"), "{text}");
     assert!(text.contains("record what the client said"), "{text}");
     // Day 9: the follow-up goes out; the reply still waits to be read.
-    let out = s.send_on(&plus(DAY0, 9));
+    let out = untouched(&account, || s.send_on(&plus(DAY0, 9)));
     out.ok();
     assert_eq!(s.smtp.count(), 2, "{}", out.stdout);
     assert_eq!(actions(&agenda(&mut s, &plus(DAY0, 9)))[0].0, "reply");
@@ -111,7 +119,7 @@ fn a_bounce_on_day_1_asks_for_a_call_instead_of_the_day_7_email() {
         "{}",
         out.stdout
     );
-    let out = s.send_on(&plus(DAY0, 7));
+    let out = untouched(&account, || s.send_on(&plus(DAY0, 7)));
     assert!(out.ok().contains("Nothing to send today"), "{}", out.stdout);
     assert_eq!(s.smtp.count(), 1);
     let rows = agenda(&mut s, &plus(DAY0, 7));
@@ -147,7 +155,7 @@ fn an_out_of_office_answer_holds_nothing_and_shows_on_the_next_action() {
         rows[0]["note"],
         "auto-reply 2026-12-03: I am away until 14 December with limited access to e-mail. For urgent matters please write to ekonomi@acme.example."
     );
-    let out = s.send_on(&plus(DAY0, 7));
+    let out = untouched(&account, || s.send_on(&plus(DAY0, 7)));
     out.ok();
     assert_eq!(s.smtp.count(), 2, "{}", out.stdout);
 }
@@ -166,13 +174,13 @@ fn a_reply_on_the_morning_of_day_7_stops_that_days_send() {
     // A dry run reads and plans as the real one would, and writes nothing.
     s.on(&plus(DAY0, 7));
     let before = s.env.db_bytes();
-    let out = s.run(&["send", "--dry-run"]);
+    let out = untouched(&account, || s.run(&["send", "--dry-run"]));
     let text = out.ok();
     assert!(text.contains("1 reply would be logged"), "{text}");
     assert!(text.contains("Nothing to send today"), "{text}");
     assert!(s.env.db_bytes() == before, "the dry run wrote to the database");
     // The cron line: quiet, reads the inbox first, sends nothing.
-    let out = s.run(&["send", "--yes", "--quiet"]);
+    let out = untouched(&account, || s.run(&["send", "--yes", "--quiet"]));
     assert_eq!(out.ok(), "");
     assert_eq!(out.stderr, "");
     assert_eq!(s.smtp.count(), 1);
