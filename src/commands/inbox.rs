@@ -665,11 +665,7 @@ fn test(ctx: &Context, source: &Inbox) -> Result<u8> {
             }
             let server = conn.server.clone();
             conn.logout();
-            let how = match cfg.security {
-                crate::config::Security::Tls => "TLS",
-                crate::config::Security::StartTls => "STARTTLS",
-                crate::config::Security::None => "no encryption",
-            };
+            let how = imap::security_words(cfg.security);
             ctx.say(format!(
                 "logged in to {server} ({how}) as {}; nothing was changed",
                 cfg.username

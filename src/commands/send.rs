@@ -337,7 +337,7 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
             Ok(report) => report,
             Err(e) => {
                 eprintln!(
-                    "error: nothing sent: cannot read the inbox: {e:#} (dun send --no-inbox sends without reading it)"
+                    "error: nothing sent: cannot read the inbox: {e:#}; dun send --no-inbox sends without reading it"
                 );
                 return Ok(exit::SEND_FAILED);
             }

@@ -230,6 +230,15 @@ fn describe(e: &imap::Error, server: &str, timeout: Duration) -> String {
     }
 }
 
+/// "TLS", "STARTTLS", "no encryption".
+pub fn security_words(s: Security) -> &'static str {
+    match s {
+        Security::Tls => "TLS",
+        Security::StartTls => "STARTTLS",
+        Security::None => "no encryption",
+    }
+}
+
 fn io_describe(e: &std::io::Error, server: &str, timeout: Duration) -> String {
     if e.kind() == std::io::ErrorKind::TimedOut {
         format!(
@@ -254,13 +263,24 @@ impl Connection {
             .with_context(|| format!("cannot find the IMAP server {server}"))?
             .collect();
         if verbose {
-            eprintln!("dun: connecting to the IMAP server {server} ({:?})", cfg.security);
+            eprintln!(
+                "dun: connecting to the IMAP server {server} ({})",
+                security_words(cfg.security)
+            );
         }
+        let mut last = None;
         let tcp = addrs
             .iter()
-            .find_map(|a| TcpStream::connect_timeout(a, timeout).ok())
+            .find_map(|a| match TcpStream::connect_timeout(a, timeout) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    last = Some(e);
+                    None
+                }
+            })
             .ok_or_else(|| {
-                anyhow!("cannot connect to the IMAP server {server} (is it running, and is the port right?)")
+                let why = last.map_or("no address found".to_string(), |e| tls_error(&e, timeout));
+                anyhow!("cannot connect to the IMAP server {server}: {why}")
             })?;
         let _ = tcp.set_nodelay(true);
         let clock = Clock(Arc::new(Mutex::new(Instant::now() + timeout)));
@@ -452,8 +472,14 @@ fn tls_error(e: &std::io::Error, timeout: Duration) -> String {
         format!("no answer within {} s (timeout_secs)", timeout.as_secs())
     } else {
         // rustls puts its certificate errors inside the io::Error.
-        e.get_ref()
-            .map_or_else(|| e.to_string(), |inner| inner.to_string())
+        let why = e
+            .get_ref()
+            .map_or_else(|| e.to_string(), |inner| inner.to_string());
+        if why.contains("certificate") {
+            format!("{why} (for a server with a private CA, set {CA_FILE_ENV} to its certificate)")
+        } else {
+            why
+        }
     }
 }
 

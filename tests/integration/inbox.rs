@@ -603,7 +603,11 @@ fn a_read_that_stops_after_a_batch_carries_on_where_it_stopped() {
     assert_ne!(crashed.code, 0, "{crashed:?}");
     assert_eq!(s.inbox_entries().len(), 1, "the first batch is written");
     let out = s.run(&["-v", "inbox"]);
-    assert!(out.ok().contains("1 reply logged; 19 other messages."), "{}", out.stdout);
+    assert!(
+        out.ok().contains("1 reply logged; 19 other messages."),
+        "{}",
+        out.stdout
+    );
     assert!(out.stderr.contains("reading from UID 501"), "{}", out.stderr);
     let e = s.inbox_entries();
     assert_eq!(e.len(), 2, "{e:?}");
