@@ -128,7 +128,7 @@ def write(i, text, mtime):
         f.write(text)
     os.utime(path, (mtime, mtime))
     os.chown(path, uid, gid)
-base = 1765756800  # 2026-12-15 00:00 UTC
+base = 1797292800  # 2026-12-15 00:00 UTC
 def date(i):
     t = base - (n - i) * 60
     import email.utils
@@ -235,6 +235,7 @@ for j, r in enumerate([0.01, 0.02, 0.06, 0.075, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]):
     t, text = message(n + j, r)
     with open(f"{work}/later/{j}", "w") as f:
         f.write(text)
+    os.utime(f"{work}/later/{j}", (t, t))
 PY
 doveadm -c "$WORK/dovecot.conf" force-resync -u fia INBOX
 doveadm -c "$WORK/dovecot.conf" fetch -u fia uid mailbox INBOX all > /dev/null
@@ -280,7 +281,7 @@ done
 # Ten new messages arrive.
 for j in $(seq 0 9); do
     f="$WORK/mail/fia/Maildir/new/$(( 1765100000 + j )).M$j.later"
-    cp "$WORK/later/$j" "$f"; chown "$DUID:$DGID" "$f"
+    cp -p "$WORK/later/$j" "$f"; chown "$DUID:$DGID" "$f"
 done
 doveadm -c "$WORK/dovecot.conf" force-resync -u fia INBOX
 doveadm -c "$WORK/dovecot.conf" fetch -u fia uid mailbox INBOX all > /dev/null

@@ -898,6 +898,12 @@ fn imap_section(i: ImapFile, line_of: &dyn Fn(&str) -> String) -> Result<Imap> {
         );
     }
     for m in &mailboxes {
+        if !m.is_ascii() {
+            bail!(
+                "{}[imap] mailboxes: \"{m}\" has letters outside ASCII; give the name as the server lists it in IMAP's modified UTF-7 (\"Räkningar\" is \"R&AOQ-kningar\")",
+                line_of("mailboxes")
+            );
+        }
         if m.trim().is_empty() || m.chars().any(char::is_control) || m.contains('"') || m.contains('\\') {
             bail!(
                 "{}[imap] mailboxes: \"{}\" is not a folder name dun can open; give names like \"INBOX\" or \"INBOX/Clients\"",
@@ -1147,6 +1153,25 @@ mod tests {
         assert!(e.contains("colour") && e.contains("line 3"), "{e}");
         let e = Config::parse("[sched]\n").unwrap_err().to_string();
         assert!(e.contains("sched"), "{e}");
+    }
+
+    #[test]
+    fn an_imap_section_takes_its_defaults_and_errors_name_its_own_lines() {
+        let c = Config::parse("[imap]\nhost = \"imap.example.org\"\nusername = \"fia\"\n").unwrap();
+        let Some(Inbox::Imap(i)) = c.inbox else {
+            panic!("no [imap]")
+        };
+        assert_eq!(
+            (i.security, i.port, i.mailboxes, i.timeout_secs, i.allow_insecure),
+            (Security::Tls, None, vec!["INBOX".to_string()], 30, false)
+        );
+        // The line of [imap]'s own key, not [smtp]'s.
+        let e = Config::parse("[smtp]\nhost = \"x\"\nsecurity = \"tls\"\n[imap]\nhost = \"y\"\nusername = \"u\"\nsecurity = \"ssl\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("line 7: [imap] security"), "{e}");
+        let c = Config::parse("[maildir]\npath = \"/var/mail/fia\"\n").unwrap();
+        assert!(matches!(c.inbox, Some(Inbox::Maildir(p)) if p == std::path::Path::new("/var/mail/fia")));
     }
 
     #[test]

@@ -203,75 +203,86 @@ fn read(ctx: &Context, db: &mut Store, source: &Inbox, dry_run: bool) -> Result<
         report: Report::default(),
     };
     match source {
-        Inbox::Imap(cfg) => {
-            let mut conn = imap::Connection::open(cfg, ctx.verbose)?;
-            let account = imap::account(cfg);
-            let positions = store::mailbox_positions(db.conn(), &account)?;
-            // Every mailbox must open before anything is read or written.
-            for mailbox in &cfg.mailboxes {
-                conn.examine(mailbox)?;
-            }
-            for mailbox in &cfg.mailboxes {
-                let opened = conn.examine(mailbox)?;
-                let stored = positions.get(mailbox).copied();
-                let from = match stored {
-                    Some(p) if p.uid_validity == opened.uid_validity => p.last_uid.saturating_add(1),
-                    // New, or UIDVALIDITY changed: from the start (harmless, see message keys).
-                    _ => 1,
-                };
-                let fresh = stored.is_none_or(|p| p.uid_validity != opened.uid_validity);
-                let nothing_new = opened.exists == 0 || opened.uid_next.is_some_and(|n| n <= from);
-                if ctx.verbose {
-                    eprintln!(
-                        "dun: {mailbox}: {} message(s), reading from UID {from}",
-                        opened.exists
-                    );
-                }
-                let items: Vec<Item> = if nothing_new {
-                    Vec::new()
-                } else {
-                    conn.list(from, opened.exists)?
-                        .into_iter()
-                        .map(|l| Item {
-                            id: l.uid,
-                            size: l.size,
-                            arrival: l.arrival,
-                            name: format!("{mailbox} UID {}", l.uid),
-                        })
-                        .collect()
-                };
-                let start = Position {
-                    uid_validity: opened.uid_validity,
-                    last_uid: from - 1,
-                };
-                let mut folder = ImapFolder(&mut conn);
-                let keep = Keep::Imap {
-                    account: &account,
-                    mailbox,
-                    start,
-                    write_start: fresh,
-                };
-                run.folder(db, &mut folder, &items, keep)?;
-            }
-            conn.logout();
-        }
-        Inbox::Maildir(path) => {
-            let entries = maildir::list(path)?;
-            let items: Vec<Item> = entries
-                .iter()
-                .enumerate()
-                .map(|(i, e)| Item {
-                    id: i as u32,
-                    size: e.size,
-                    arrival: e.modified,
-                    name: e.name.clone(),
-                })
-                .collect();
-            let mut folder = MaildirFolder(entries);
-            run.folder(db, &mut folder, &items, Keep::Nothing)?;
-        }
+        Inbox::Imap(cfg) => run.imap(db, cfg)?,
+        Inbox::Maildir(path) => run.maildir(db, path)?,
     }
     Ok(run.report)
+}
+
+impl Run<'_> {
+    /// Each IMAP mailbox from where the last read left it.
+    fn imap(&mut self, db: &mut Store, cfg: &crate::config::Imap) -> Result<()> {
+        let ctx = self.ctx;
+        let mut conn = imap::Connection::open(cfg, ctx.verbose)?;
+        let account = imap::account(cfg);
+        let positions = store::mailbox_positions(db.conn(), &account)?;
+        // Every mailbox must open before anything is read or written.
+        for mailbox in &cfg.mailboxes {
+            conn.examine(mailbox)?;
+        }
+        for mailbox in &cfg.mailboxes {
+            let opened = conn.examine(mailbox)?;
+            let stored = positions.get(mailbox).copied();
+            let from = match stored {
+                Some(p) if p.uid_validity == opened.uid_validity => p.last_uid.saturating_add(1),
+                // New, or UIDVALIDITY changed: from the start (harmless, see message keys).
+                _ => 1,
+            };
+            let fresh = stored.is_none_or(|p| p.uid_validity != opened.uid_validity);
+            let nothing_new = opened.exists == 0 || opened.uid_next.is_some_and(|n| n <= from);
+            if ctx.verbose {
+                eprintln!(
+                    "dun: {mailbox}: {} message(s), reading from UID {from}",
+                    opened.exists
+                );
+            }
+            let items: Vec<Item> = if nothing_new {
+                Vec::new()
+            } else {
+                conn.list(from, opened.exists)?
+                    .into_iter()
+                    .map(|l| Item {
+                        id: l.uid,
+                        size: l.size,
+                        arrival: l.arrival,
+                        name: format!("{mailbox} UID {}", l.uid),
+                    })
+                    .collect()
+            };
+            let start = Position {
+                uid_validity: opened.uid_validity,
+                last_uid: from - 1,
+            };
+            let mut folder = ImapFolder(&mut conn);
+            let keep = Keep::Imap {
+                account: &account,
+                mailbox,
+                start,
+                write_start: fresh,
+            };
+            self.folder(db, &mut folder, &items, keep)?;
+        }
+        conn.logout();
+        Ok(())
+    }
+
+    /// A Maildir, read whole.
+    fn maildir(&mut self, db: &mut Store, path: &std::path::Path) -> Result<()> {
+        let entries = maildir::list(path)?;
+        let items: Vec<Item> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| Item {
+                id: i as u32,
+                size: e.size,
+                arrival: e.modified,
+                name: e.name.clone(),
+            })
+            .collect();
+        let mut folder = MaildirFolder(entries);
+        self.folder(db, &mut folder, &items, Keep::Nothing)?;
+        Ok(())
+    }
 }
 
 /// What a batch writes besides its entries.
@@ -341,11 +352,29 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Decides one batch; writes nothing.
+    /// Decides one batch; writes nothing. Phases: headers → triage →
+    /// bodies → classify → entries.
     fn batch(&mut self, conn: &Connection, folder: &mut dyn Folder, batch: &[Item]) -> Result<BatchOutcome> {
-        let today = self.ctx.today;
-        let mut out = BatchOutcome::default();
         let by_id: HashMap<u32, &Item> = batch.iter().map(|i| (i.id, i)).collect();
+        let headers = self.headers(folder, batch, &by_id)?;
+        let mut known = Known {
+            addresses: std::mem::take(&mut self.addresses),
+            own: std::mem::take(&mut self.own),
+            ..Known::default()
+        };
+        let result = self.decide(conn, folder, &by_id, headers, &mut known);
+        self.addresses = std::mem::take(&mut known.addresses);
+        self.own = std::mem::take(&mut known.own);
+        result
+    }
+
+    /// The headers of the messages under the size cap, parsed.
+    fn headers(
+        &mut self,
+        folder: &mut dyn Folder,
+        batch: &[Item],
+        by_id: &HashMap<u32, &Item>,
+    ) -> Result<Vec<(u32, Header)>> {
         let mut wanted = Vec::new();
         for item in batch {
             if item.size > MAX_MESSAGE_BYTES {
@@ -354,8 +383,7 @@ impl Run<'_> {
                 wanted.push(item.id);
             }
         }
-        // Headers: what is settled without the body.
-        let mut headers: Vec<(u32, Header)> = Vec::new();
+        let mut headers = Vec::new();
         for (id, raw) in folder.headers(&wanted)? {
             let Some(item) = by_id.get(&id) else { continue };
             match mime::parse_header(&raw) {
@@ -363,31 +391,84 @@ impl Run<'_> {
                 Err(e) => self.report.unreadable.push(format!("{}: {e}", item.name)),
             }
         }
+        Ok(headers)
+    }
+
+    fn decide(
+        &mut self,
+        conn: &Connection,
+        folder: &mut dyn Folder,
+        by_id: &HashMap<u32, &Item>,
+        headers: Vec<(u32, Header)>,
+        known: &mut Known,
+    ) -> Result<BatchOutcome> {
+        let mut out = BatchOutcome::default();
+        let candidates = self.triage(conn, by_id, &headers, known, &mut out)?;
+        let parsed = self.bodies(folder, by_id, &candidates)?;
+        // What the bodies refer to, and the clients they come from.
+        let more: Vec<String> = parsed
+            .iter()
+            .flat_map(|m| {
+                m.body
+                    .returned_ids
+                    .iter()
+                    .chain(m.body.quoted_ids.iter())
+                    .cloned()
+            })
+            .filter(|id| !known.sent.contains_key(id))
+            .collect();
+        add_sent(conn, known, &more)?;
+        let clients: HashSet<i64> = parsed
+            .iter()
+            .filter_map(|m| known.addresses.get(m.header.from.as_ref()?))
+            .flatten()
+            .copied()
+            .collect();
+        known.open = store::open_invoices_of(conn, &clients.into_iter().collect::<Vec<_>>())?;
+        let mut findings = Vec::new();
+        for m in parsed {
+            if !self.seen.insert(m.header.key.clone()) {
+                continue;
+            }
+            match inbound::classify(&m.header, &m.body, known) {
+                Verdict::Log(f) => findings.push((m.day, m.header, f)),
+                Verdict::Other(why) => self.other(&m.header, m.day, why),
+            }
+        }
+        self.record(conn, findings, &mut out)?;
+        Ok(out)
+    }
+
+    /// Settles what the header alone decides (logged already, dated after
+    /// today, not about an invoice); returns the rest with their day.
+    fn triage(
+        &mut self,
+        conn: &Connection,
+        by_id: &HashMap<u32, &Item>,
+        headers: &[(u32, Header)],
+        known: &mut Known,
+        out: &mut BatchOutcome,
+    ) -> Result<Vec<(u32, NaiveDate)>> {
+        let today = self.ctx.today;
         let keys: Vec<String> = headers.iter().map(|(_, h)| h.key.clone()).collect();
         let logged = store::logged_message_keys(conn, &keys)?;
-        let mut known = Known {
-            addresses: std::mem::take(&mut self.addresses),
-            own: std::mem::take(&mut self.own),
-            ..Known::default()
-        };
         let refs: Vec<String> = headers
             .iter()
             .flat_map(|(_, h)| inbound::referenced_ids(h).cloned())
             .collect();
-        add_sent(conn, &mut known, &refs)?;
-        let mut candidates: Vec<(u32, NaiveDate)> = Vec::new();
-        for (id, h) in &headers {
-            let item = by_id[id];
+        add_sent(conn, known, &refs)?;
+        let mut candidates = Vec::new();
+        for (id, h) in headers {
             if logged.contains(&h.key) || self.seen.contains(&h.key) {
                 continue;
             }
-            let day = entry_day(h.date, item.arrival).unwrap_or(today);
+            let day = entry_day(h.date, by_id[id].arrival).unwrap_or(today);
             if day > today {
                 out.waiting.insert(*id);
                 self.report.waiting += 1;
                 continue;
             }
-            match inbound::needs_body(h, &known) {
+            match inbound::needs_body(h, known) {
                 Ok(()) => candidates.push((*id, day)),
                 Err(why) => {
                     self.seen.insert(h.key.clone());
@@ -395,9 +476,18 @@ impl Run<'_> {
                 }
             }
         }
-        // Bodies of the candidates, a few megabytes per fetch.
-        let mut parsed: Vec<(u32, NaiveDate, Header, Body)> = Vec::new();
+        Ok(candidates)
+    }
+
+    /// The whole candidates, a few megabytes per fetch, parsed.
+    fn bodies(
+        &mut self,
+        folder: &mut dyn Folder,
+        by_id: &HashMap<u32, &Item>,
+        candidates: &[(u32, NaiveDate)],
+    ) -> Result<Vec<Parsed>> {
         let days: HashMap<u32, NaiveDate> = candidates.iter().copied().collect();
+        let mut parsed = Vec::new();
         let mut i = 0;
         while i < candidates.len() {
             let mut bytes = 0;
@@ -410,44 +500,33 @@ impl Run<'_> {
                 i += 1;
             }
             for (id, raw) in folder.bodies(&ids, bytes)? {
-                let item = by_id[&id];
+                let (Some(item), Some(day)) = (by_id.get(&id), days.get(&id)) else {
+                    continue;
+                };
                 if raw.len() as u64 > MAX_MESSAGE_BYTES {
                     self.report.too_big.push(item.name.clone());
                     continue;
                 }
                 match mime::parse(&raw) {
-                    Ok((h, b)) => parsed.push((id, days[&id], h, b)),
+                    Ok((header, body)) => parsed.push(Parsed {
+                        day: *day,
+                        header,
+                        body,
+                    }),
                     Err(e) => self.report.unreadable.push(format!("{}: {e}", item.name)),
                 }
             }
         }
-        // What the bodies refer to, and the clients they come from.
-        let more: Vec<String> = parsed
-            .iter()
-            .flat_map(|(_, _, _, b)| b.returned_ids.iter().chain(b.quoted_ids.iter()).cloned())
-            .filter(|id| !known.sent.contains_key(id))
-            .collect();
-        add_sent(conn, &mut known, &more)?;
-        let clients: Vec<i64> = parsed
-            .iter()
-            .filter_map(|(_, _, h, _)| known.addresses.get(h.from.as_ref()?))
-            .flatten()
-            .copied()
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        known.open = store::open_invoices_of(conn, &clients)?;
+        Ok(parsed)
+    }
 
-        let mut findings = Vec::new();
-        for (_, day, h, b) in &parsed {
-            if !self.seen.insert(h.key.clone()) {
-                continue;
-            }
-            match inbound::classify(h, b, &known) {
-                Verdict::Log(f) => findings.push((*day, h, f)),
-                Verdict::Other(why) => self.other(h, *day, why),
-            }
-        }
+    /// The log entries of the findings, one per invoice, and their lines in the report.
+    fn record(
+        &mut self,
+        conn: &Connection,
+        findings: Vec<(NaiveDate, Header, inbound::Finding)>,
+        out: &mut BatchOutcome,
+    ) -> Result<()> {
         let ids: Vec<i64> = findings
             .iter()
             .flat_map(|(_, _, f)| f.invoices.iter().map(|(i, _)| *i))
@@ -489,9 +568,7 @@ impl Run<'_> {
                 }
             }
         }
-        self.addresses = known.addresses;
-        self.own = known.own;
-        Ok(out)
+        Ok(())
     }
 
     fn other(&mut self, h: &Header, day: NaiveDate, why: Other) {
@@ -502,6 +579,13 @@ impl Run<'_> {
             why: why.as_str().into(),
         });
     }
+}
+
+/// A message read whole, with the day it is logged on.
+struct Parsed {
+    day: NaiveDate,
+    header: Header,
+    body: Body,
 }
 
 /// What one batch decided.

@@ -315,6 +315,7 @@ fn a_bad_inbox_section_names_the_key_and_its_line() {
         ),
         (format!("{good}colour = \"red\"\n"), "colour"),
         (format!("{good}mailboxes = []\n"), "[imap] mailboxes is empty"),
+        (format!("{good}mailboxes = [\"Räkningar\"]\n"), "R&AOQ-kningar"),
         (
             good.replace(&format!("username = \"{}\"\n", account.user), ""),
             "[imap] username is missing",
