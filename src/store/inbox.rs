@@ -133,8 +133,9 @@ pub fn address_book(conn: &Connection) -> Result<HashMap<String, Vec<i64>>> {
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let id: i64 = r.get(0)?;
+        // A stored address may carry the person's name: "Jane Cole <jane@acme.example>".
         for e in split_emails(&r.get::<_, String>(1)?) {
-            add(&e, id);
+            add(crate::domain::text::mailbox_parts(&e).1, id);
         }
     }
     let mut stmt = conn.prepare("SELECT client_id, email FROM escalation_contact WHERE email IS NOT NULL")?;

@@ -734,3 +734,20 @@ fn send_reads_the_inbox_first_and_sends_nothing_when_it_cannot() {
     s.run(&["send", "--yes", "--no-inbox"]).ok();
     assert_eq!(s.smtp.count(), 1);
 }
+
+#[test]
+fn a_client_address_stored_with_a_name_still_matches_its_mail() {
+    let mut s = setup("[maildir]\npath = \"~/Mail/INBOX\"\n");
+    s.env
+        .ok(&["client", "edit", "acme", "--email", "Anna Berg <ap@acme.example>"]);
+    maildir(&s);
+    s.send_on(DAY0).ok();
+    maildir_with(&s, &[("new", "replies/new-mail-naming-invoice.eml")]);
+    s.on(&plus(DAY0, 1));
+    let out = s.run(&["inbox"]);
+    assert!(out.ok().contains("1 reply logged"), "{}", out.stdout);
+    let entries = s.inbox_entries();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0].0, "2026-015");
+    assert_eq!(entries[0].4.as_deref(), Some("replied"));
+}
