@@ -81,6 +81,8 @@ word_enum!(
         Promise => "promise",
         Dispute => "dispute",
         Pause => "pause",
+        // Derived from a payment plan that is kept (SPEC.md §12), never stored.
+        Plan => "plan",
     }
 );
 

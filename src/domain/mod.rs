@@ -12,6 +12,7 @@ pub mod law;
 pub mod matching;
 pub mod money;
 pub mod party;
+pub mod plan;
 pub mod reference;
 pub mod status;
 pub mod story;
