@@ -146,6 +146,8 @@ pub enum Command {
     Preview(PreviewArgs),
     /// Print a letter (the demand, a reminder by post) as text or PDF
     Letter(LetterArgs),
+    /// Agree a payment plan for an invoice's balance, or cancel one
+    Plan(PlanArgs),
     /// Check the SMTP settings
     #[command(subcommand)]
     Smtp(SmtpCommand),
@@ -437,6 +439,35 @@ pub struct LetterArgs {
     /// Days the client is given to pay [default: 14, or more where the client's law asks for more]
     #[arg(long, value_name = "DAYS")]
     pub deadline: Option<u32>,
+}
+
+/// `dun plan`: the options are checked together by the command, so that a
+/// wrong combination gets dun's own one-line message.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The invoice number
+    pub number: String,
+    /// Split the balance into N equal instalments (with --every or --monthly, and --first)
+    #[arg(long, value_name = "N")]
+    pub instalments: Option<String>,
+    /// Days between two instalments
+    #[arg(long, value_name = "DAYS")]
+    pub every: Option<String>,
+    /// One instalment a month, on the day of --first (or the month's last day where it is shorter)
+    #[arg(long)]
+    pub monthly: bool,
+    /// The date of the first instalment
+    #[arg(long, value_name = "DATE")]
+    pub first: Option<String>,
+    /// One instalment, like 2026-12-20=500 (repeat; together they must make the balance)
+    #[arg(long = "at", value_name = "DATE=AMOUNT")]
+    pub at: Vec<String>,
+    /// End the invoice's plan (it stays on record): the ladder resumes
+    #[arg(long)]
+    pub cancel: bool,
+    /// A note kept with the plan
+    #[arg(long)]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

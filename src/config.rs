@@ -44,6 +44,14 @@ struct File {
     letters: LettersFile,
     #[serde(default)]
     bank: BankFile,
+    #[serde(default)]
+    plans: PlansFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlansFile {
+    grace_days: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -298,6 +306,8 @@ pub struct Config {
     /// `[payment_instructions]`: how to pay, per currency code; a currency
     /// not in it falls back to `[sender] payment_instructions`.
     pub payment_instructions: BTreeMap<String, String>,
+    /// `[plans] grace_days`: how late an instalment may be paid and still count as kept.
+    pub plan_grace_days: u32,
 }
 
 /// `[bank.csv]`: which columns of a bank's CSV export hold what (by the
@@ -345,6 +355,7 @@ impl Default for Config {
             reference: ReferenceKind::Rf,
             bank_csv: None,
             payment_instructions: BTreeMap::new(),
+            plan_grace_days: crate::domain::plan::DEFAULT_GRACE_DAYS,
         }
     }
 }
@@ -378,16 +389,20 @@ impl Config {
             let line = number.map(|l| format!("line {l}: ")).unwrap_or_default();
             let message = e.message().trim_end();
             // serde's type errors quote the value; never echo what may be a password.
+            let key = number
+                .and_then(|l| text.lines().nth(l - 1))
+                .and_then(|l| l.split_once('='))
+                .map(|(k, _)| format!("{} ", k.trim()))
+                .unwrap_or_default();
             if message.starts_with("invalid type") {
                 let expected = message
                     .rsplit_once(", expected ")
                     .map_or("another type", |(_, x)| x);
-                let key = number
-                    .and_then(|l| text.lines().nth(l - 1))
-                    .and_then(|l| l.split_once('='))
-                    .map(|(k, _)| format!("{} ", k.trim()))
-                    .unwrap_or_default();
                 return anyhow!("{line}{key}has the wrong type; expected {expected}");
+            }
+            // A number out of range (`grace_days = -1`): say which key.
+            if message.starts_with("invalid value") {
+                return anyhow!("{line}{key}has an {message}");
             }
             anyhow!("{line}{message}")
         })?;
@@ -713,6 +728,16 @@ impl Config {
 
         if let Some(p) = file.letters.paper {
             c.paper = Paper::parse(&p).map_err(|e| anyhow!("{}[letters] {e}", line_of("paper")))?;
+        }
+
+        if let Some(g) = file.plans.grace_days {
+            if g > 60 {
+                bail!(
+                    "{}[plans] grace_days = {g} is too long; give days from 0 to 60, like 3",
+                    line_of("grace_days")
+                );
+            }
+            c.plan_grace_days = g;
         }
 
         if !file.ladder.is_empty() {
@@ -1093,6 +1118,9 @@ min_gap_days = 7      # days between two e-mails on one invoice, and after the c
 
 # [letters]
 # paper = "a4"            # a4 | letter (US Letter): the sheet dun letter --pdf prints on
+
+# [plans]
+# grace_days = 3          # an instalment paid this many days after its date still counts as kept
 "#;
 
 #[cfg(test)]
@@ -1201,6 +1229,8 @@ mod tests {
                 "template",
             ),
             ("[smtp]\nhost = \"x\"\nsecurity = \"ssl\"", "security"),
+            ("[plans]\ngrace_days = 61", "grace_days"),
+            ("[plans]\ngrace_days = -1", "grace_days"),
         ] {
             let e = Config::parse(text).unwrap_err().to_string();
             assert!(e.contains(key), "{text}: {e}");

@@ -392,12 +392,14 @@ fn show(ctx: &Context, handle: &str) -> Result<u8> {
     let invoices = store::list_invoices(conn, Some(c.id), ctx.today)?;
     let log = store::client_log(conn, c.id, 50)?;
     let bounced = store::client_bounced(conn, &c)?;
+    let planned = super::plan::held_by_plans(ctx, conn)?;
 
     let mut outstanding: BTreeMap<String, i64> = BTreeMap::new();
     let rows: Vec<StatementInvoice> = invoices
         .iter()
         .map(|i| {
-            let st = status(i.closed.as_deref(), i.balance(), i.held, i.due, ctx.today);
+            let held = i.held || planned.contains(&i.id);
+            let st = status(i.closed.as_deref(), i.balance(), held, i.due, ctx.today);
             if st.is_outstanding() {
                 *outstanding.entry(i.currency.clone()).or_default() += i.balance();
             }

@@ -403,7 +403,7 @@ fn walk(ctx: &Context, tx: &Transaction, number: &str, from: NaiveDate, to: Naiv
     let mut day = from;
     while day <= to {
         let inv = require_invoice(tx, number, day)?;
-        let facts = CaseFacts::load(tx, &inv)?;
+        let facts = CaseFacts::load(ctx, tx, &inv)?;
         let a = assess(&facts.case(&inv), ladder, &ctx.config.schedule, day);
         for d in &a.due {
             let step = d.step.map(|i| ladder.steps()[i].name.as_str());

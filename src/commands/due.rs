@@ -12,7 +12,7 @@ use super::{human, plain};
 use crate::cli::Format;
 use crate::context::Context;
 use crate::domain::dates::{add_days, days_between};
-use crate::domain::ladder::{Assessment, Case, Due, DueKind, assess};
+use crate::domain::ladder::{Assessment, Case, Due, DueKind, Hold, assess};
 use crate::exit;
 use crate::store::{self, OpenInvoice, ScanContext, ScanFilter};
 
@@ -37,6 +37,20 @@ pub struct AgendaRow {
 /// The ladder's answer for one scanned invoice.
 pub fn assess_open(ctx: &Context, scan: &ScanContext, inv: &OpenInvoice) -> Assessment {
     let holds = scan.holds.get(&inv.id).map(Vec::as_slice).unwrap_or(&[]);
+    // A payment plan holds the ladder while it is kept (SPEC.md §12); plans
+    // are few, so only their invoices pay for the copy.
+    let with_plan: Vec<Hold>;
+    let holds = match scan.plans.get(&inv.id) {
+        Some(cp) => {
+            with_plan = holds
+                .iter()
+                .cloned()
+                .chain([super::plan::state_of(ctx, cp).hold])
+                .collect();
+            &with_plan
+        }
+        None => holds,
+    };
     let case = Case {
         due: inv.due,
         balance: inv.balance(),
@@ -170,6 +184,42 @@ fn reply_row(ctx: &Context, r: store::ReplyToRead) -> AgendaRow {
     }
 }
 
+/// One row of a payment plan's: its e-mail (to the client's addresses) or
+/// the notice that it broke (with the phone numbers, to talk it over).
+fn plan_row(ctx: &Context, cp: &store::CurrentPlan, p: super::plan::PlanDue, bounced: bool) -> AgendaRow {
+    let mut emails = store::split_emails(&cp.client_emails);
+    let mut note = Some(p.note);
+    if p.message.is_some() && emails.is_empty() {
+        note = Some("no e-mail address on file: add one with dun client edit".into());
+    }
+    // Rule 11: no e-mail to an address that bounced; dun send holds it back.
+    if p.message.is_some() && bounced {
+        note = Some(format!(
+            "e-mail to {} bounced: phone the client about the plan; it goes once the address is fixed (dun client edit)",
+            cp.client_emails
+        ));
+        emails.clear();
+    }
+    let to = match (&p.message, &cp.client_phone) {
+        (None, Some(phone)) => vec![phone.clone()],
+        _ => emails,
+    };
+    AgendaRow {
+        action: p.action,
+        invoice: cp.number.clone(),
+        client: cp.client_handle.clone(),
+        client_name: cp.client_name.clone(),
+        step: None,
+        since: p.since,
+        days_overdue: days_between(cp.due, ctx.today).max(0),
+        balance: plain(cp.balance, &cp.currency),
+        balance_minor: cp.balance,
+        currency: cp.currency.clone(),
+        to,
+        note,
+    }
+}
+
 /// The agenda for today, in the order it is shown.
 pub fn agenda(ctx: &Context, db: &store::Store) -> Result<Vec<AgendaRow>> {
     let scan = ScanContext::load(db.conn())?;
@@ -200,15 +250,22 @@ pub fn agenda(ctx: &Context, db: &store::Store) -> Result<Vec<AgendaRow>> {
         }
         Ok(())
     })?;
+    // Payment plans (SPEC.md §12): their e-mails, and the notice of a broken one.
+    for cp in scan.plans.values() {
+        for p in super::plan::due_today(ctx, cp) {
+            rows.push(plan_row(ctx, cp, p, scan.bounced.contains(&cp.client_id)));
+        }
+    }
     // Sections in reading order; oldest first within each.
     let rank = |action: &str| match action {
         "reply" => -1,
-        "email" | "escalate" => 0,
+        "email" | "escalate" | "plan" | "instalment" => 0,
         "call" => 1,
         "letter" => 2,
         "suspend" => 3,
         "broken-promise" => 4,
-        _ => 5,
+        "broken-plan" => 5,
+        _ => 6,
     };
     rows.sort_by(|a, b| (rank(a.action), a.since, &a.invoice).cmp(&(rank(b.action), b.since, &b.invoice)));
     Ok(rows)
@@ -272,13 +329,14 @@ fn print_agenda(ctx: &Context, out: &mut dyn Write, rows: &[AgendaRow]) -> Resul
     if let Some(n) = not_a_send_day {
         writeln!(out, "{n}")?;
     }
-    let sections: [(&str, &[&str]); 7] = [
+    let sections: [(&str, &[&str]); 8] = [
         ("Replies to read", &["reply"]),
-        ("E-mails to send", &["email", "escalate"]),
+        ("E-mails to send", &["email", "escalate", "plan", "instalment"]),
         ("Calls to make", &["call"]),
         ("Letters to write", &["letter"]),
         ("Work to suspend", &["suspend"]),
         ("Broken promises", &["broken-promise"]),
+        ("Broken payment plans", &["broken-plan"]),
         ("With lawyer", &["with-lawyer"]),
     ];
     for (title, actions) in sections {
@@ -306,7 +364,10 @@ fn print_agenda(ctx: &Context, out: &mut dyn Write, rows: &[AgendaRow]) -> Resul
                 vec![
                     r.invoice.clone(),
                     r.client_name.clone(),
-                    r.step.clone().unwrap_or_default(),
+                    r.step.clone().unwrap_or_else(|| match r.action {
+                        "plan" | "instalment" | "broken-plan" => r.action.to_string(),
+                        _ => String::new(),
+                    }),
                     r.since.to_string(),
                     r.days_overdue.to_string(),
                     human(r.balance_minor, &r.currency),
@@ -336,10 +397,17 @@ fn print_agenda(ctx: &Context, out: &mut dyn Write, rows: &[AgendaRow]) -> Resul
 
     let emails: Vec<&AgendaRow> = rows
         .iter()
-        .filter(|r| (r.action == "email" || r.action == "escalate") && !r.to.is_empty())
+        .filter(|r| matches!(r.action, "email" | "escalate" | "plan" | "instalment") && !r.to.is_empty())
         .collect();
     if !emails.is_empty() {
-        let messages: BTreeSet<(&str, &str)> = emails.iter().map(|r| (r.client.as_str(), r.action)).collect();
+        // Ladder e-mails go one per client and kind (rule 9); a plan's each on its own.
+        let messages: BTreeSet<(&str, &str, &str)> = emails
+            .iter()
+            .map(|r| match r.action {
+                "plan" | "instalment" => (r.client.as_str(), r.action, r.invoice.as_str()),
+                _ => (r.client.as_str(), r.action, ""),
+            })
+            .collect();
         writeln!(
             out,
             "run dun send to send {} e-mail(s) covering {} invoice(s)",

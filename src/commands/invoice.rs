@@ -134,10 +134,12 @@ fn list(ctx: &Context, status_filter: Option<&str>, client: Option<&str>) -> Res
         .transpose()?
         .map(|c| c.id);
     let invoices = store::list_invoices(db.conn(), client_id, ctx.today)?;
+    let planned = super::plan::held_by_plans(ctx, db.conn())?;
     let mut out = std::io::stdout().lock();
     let mut r = Renderer::new(&mut out, ctx.format, ctx.color);
     for i in &invoices {
-        let st = status(i.closed.as_deref(), i.balance(), i.held, i.due, ctx.today);
+        let held = i.held || planned.contains(&i.id);
+        let st = status(i.closed.as_deref(), i.balance(), held, i.due, ctx.today);
         if wanted.is_some_and(|w| w != st) {
             continue;
         }
@@ -214,6 +216,8 @@ struct InvoiceView {
     hold: Option<String>,
     next_step: Option<String>,
     next_step_date: Option<NaiveDate>,
+    /// The current payment plan, with its instalments (SPEC.md §12).
+    plan: Option<super::plan::PlanView>,
     timeline: Vec<Event>,
 }
 
@@ -224,9 +228,11 @@ fn show(ctx: &Context, number: &str) -> Result<u8> {
     let payments = store::payments(conn, inv.id)?;
     let holds = store::holds(conn, inv.id)?;
     let log = store::log_entries(conn, inv.id)?;
-    let facts = CaseFacts::load(conn, &inv)?;
+    let facts = CaseFacts::load(ctx, conn, &inv)?;
     currency(&inv.currency)?;
-    let st = status(inv.closed.as_deref(), inv.balance(), inv.held, inv.due, ctx.today);
+    let (plan, plan_events) = super::plan::plan_view(ctx, conn, &inv)?;
+    let held = inv.held || plan.as_ref().is_some_and(|p| p.holds());
+    let st = status(inv.closed.as_deref(), inv.balance(), held, inv.due, ctx.today);
     let ladder = &ctx.config.ladder;
     let a = assess(&facts.case(&inv), ladder, &ctx.config.schedule, ctx.today);
 
@@ -283,6 +289,13 @@ fn show(ctx: &Context, number: &str) -> Result<u8> {
                 detail: format!("{} ended", h.kind),
             });
         }
+    }
+    for (date, kind, detail) in plan_events {
+        timeline.push(Event {
+            date,
+            kind: kind.into(),
+            detail,
+        });
     }
     for l in &log {
         let mut d = format!(
@@ -344,10 +357,14 @@ fn show(ctx: &Context, number: &str) -> Result<u8> {
             detail: d,
         });
     }
-    // Stable: same-day events keep the order above (issued, payments, holds, contacts).
+    // Stable: same-day events keep the order above (issued, payments, holds, plans, contacts).
     timeline.sort_by_key(|e| e.date);
 
-    let next = a.next.map(|n| (ladder.steps()[n.step].name.clone(), n.on));
+    // While a plan holds the ladder, what comes next is its next instalment.
+    let next = match plan.as_ref().filter(|p| p.holds()).and_then(|p| p.next_text()) {
+        Some(n) => Some(n),
+        None => a.next.map(|n| (ladder.steps()[n.step].name.clone(), n.on)),
+    };
     let view = InvoiceView {
         number: inv.number.clone(),
         client: inv.client_handle.clone(),
@@ -373,6 +390,7 @@ fn show(ctx: &Context, number: &str) -> Result<u8> {
         hold: a.hold.map(|h| h.as_str().to_string()),
         next_step: next.as_ref().map(|n| n.0.clone()),
         next_step_date: next.as_ref().map(|n| n.1),
+        plan,
         timeline,
     };
 
@@ -460,6 +478,9 @@ fn show(ctx: &Context, number: &str) -> Result<u8> {
             format!("on {on}")
         };
         writeln!(out, "  next step    {name}, {when}")?;
+    }
+    if let Some(p) = &v.plan {
+        p.write(ctx, &mut out)?;
     }
     writeln!(out, "\n{}", ctx.bold("Timeline"))?;
     for e in &v.timeline {

@@ -224,7 +224,7 @@ fn choose_step(
             .clone()
             .unwrap_or_else(|| "demand".to_string())
     };
-    let facts = CaseFacts::load(conn, inv)?;
+    let facts = CaseFacts::load(ctx, conn, inv)?;
     let a = assess(&facts.case(inv), ladder, &ctx.config.schedule, ctx.today);
     if let Some(kind) = a.hold {
         warnings.push(format!(
@@ -305,10 +305,12 @@ fn build(
     let log = store::log_entries(conn, inv.id)?;
     let payments = store::payments(conn, inv.id)?;
     let number = inv.number.clone();
+    let plan = super::plan::plan_facts(conn, inv.id, None)?;
     let facts = vec![InvoiceFacts {
         invoice: inv,
         payments,
         log,
+        plan,
     }];
     let person = client.emails.iter().find_map(|e| mailbox_parts(e).0);
     let vars = message_vars(&VarsInput {

@@ -106,7 +106,7 @@ pub(crate) fn record(
         Some(s) => Some(s.clone()),
         None if c.inbound || c.outcome == Some(Outcome::Bounced) => None,
         None => {
-            let facts = CaseFacts::load(tx, &inv)?;
+            let facts = CaseFacts::load(ctx, tx, &inv)?;
             pending_step(&facts.case(&inv), ladder, &ctx.config.schedule, c.on, c.channel)
                 .map(|i| ladder.steps()[i].name.clone())
         }

@@ -14,6 +14,7 @@ mod letter;
 mod log;
 mod money;
 mod overdue;
+pub(crate) mod plan;
 mod rates;
 mod send;
 
@@ -77,6 +78,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
                 Command::Send(args) => send::send(&ctx, args),
                 Command::Preview(args) => send::preview(&ctx, args),
                 Command::Letter(args) => letter::letter(&ctx, args),
+                Command::Plan(args) => plan::plan(&ctx, args),
                 Command::Smtp(crate::cli::SmtpCommand::Test) => send::smtp_test(&ctx),
                 Command::Inbox(args) => inbox::run(&ctx, args),
                 Command::Init { .. } | Command::Completions { .. } => unreachable!("handled above"),
@@ -143,16 +145,20 @@ pub(crate) struct CaseFacts {
 }
 
 impl CaseFacts {
-    pub fn load(conn: &Connection, inv: &InvoiceRow) -> Result<CaseFacts> {
+    pub fn load(ctx: &Context, conn: &Connection, inv: &InvoiceRow) -> Result<CaseFacts> {
         let contacts = store::log_entries(conn, inv.id)?
             .iter()
             .map(store::LogRow::as_contact)
             .collect();
-        let holds = store::holds(conn, inv.id)?
+        let mut holds: Vec<Hold> = store::holds(conn, inv.id)?
             .iter()
             .filter(|h| h.released_on.is_none())
             .map(store::HoldRow::as_hold)
             .collect();
+        // A payment plan holds the ladder while it is kept (SPEC.md §12).
+        if let Some(cp) = store::current_plan(conn, inv.id)? {
+            holds.push(plan::state_of(ctx, &cp).hold);
+        }
         let client = store::client_by_id(conn, inv.client_id)?;
         Ok(CaseFacts {
             contacts,

@@ -126,7 +126,19 @@ pub fn overdue(ctx: &Context) -> Result<u8> {
                 return Ok(());
             }
         };
-        let next = if a.with_lawyer {
+        // While a kept plan holds the invoice, what comes next is its next instalment.
+        let plan_next = scan.plans.get(&inv.id).and_then(|cp| {
+            let state = super::plan::state_of(ctx, cp);
+            let i = state.next.filter(|_| state.holds(ctx.today))?;
+            let n = cp.plan.instalments.len();
+            Some((
+                format!("instalment {} of {n}", i + 1),
+                Some(cp.plan.instalments[i].on),
+            ))
+        });
+        let next = if plan_next.is_some() {
+            plan_next
+        } else if a.with_lawyer {
             Some(("with-lawyer".to_string(), None))
         } else {
             a.next.map(|n| (ladder.steps()[n.step].name.clone(), Some(n.on)))

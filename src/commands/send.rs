@@ -22,6 +22,7 @@ use crate::config::Config;
 use crate::context::Context;
 use crate::domain::contact::{Channel, Delivery};
 use crate::domain::ladder::{DueKind, assess};
+use crate::domain::plan::PlanMessage;
 use crate::domain::story::ahead;
 use crate::domain::text::mailbox_parts;
 use crate::exit;
@@ -46,6 +47,16 @@ struct Planned {
     escalate: bool,
     /// (invoice number, ladder step index)
     invoices: Vec<(String, usize)>,
+    /// A payment plan's e-mail instead (SPEC.md §12): always on its own.
+    plan_message: Option<PlanMail>,
+}
+
+/// A payment plan's e-mail: its invoice, the plan and which message.
+#[derive(Debug, Clone)]
+struct PlanMail {
+    number: String,
+    plan_id: i64,
+    message: PlanMessage,
 }
 
 /// Groups the e-mail actions due today by client and kind (rule 9).
@@ -72,13 +83,43 @@ fn plan(ctx: &Context, conn: &Connection, client: Option<i64>, invoice: Option<i
                     client_id: inv.client_id,
                     escalate,
                     invoices: Vec::new(),
+                    plan_message: None,
                 })
                 .invoices
                 .push((inv.number.clone(), step));
         }
         Ok(())
     })?;
-    Ok(groups.into_values().collect())
+    let mut planned: Vec<Planned> = groups.into_values().collect();
+    // The plans' e-mails, each on its own (not merged with ladder e-mails).
+    let mut plans: Vec<(&i64, &store::CurrentPlan)> = scan
+        .plans
+        .iter()
+        .filter(|(id, cp)| {
+            // Rule 11: no e-mail to an address that bounced.
+            cp.balance > 0
+                && !scan.bounced.contains(&cp.client_id)
+                && invoice.is_none_or(|i| i == **id)
+                && client.is_none_or(|c| c == cp.client_id)
+        })
+        .collect();
+    plans.sort_by(|(_, a), (_, b)| (&a.client_handle, &a.number).cmp(&(&b.client_handle, &b.number)));
+    for (_, cp) in plans {
+        for d in super::plan::due_today(ctx, cp) {
+            let Some(message) = d.message else { continue };
+            planned.push(Planned {
+                client_id: cp.client_id,
+                escalate: false,
+                invoices: Vec::new(),
+                plan_message: Some(PlanMail {
+                    number: cp.number.clone(),
+                    plan_id: cp.plan.id,
+                    message,
+                }),
+            });
+        }
+    }
+    Ok(planned)
 }
 
 /// A message rendered from fresh data, with the log entries it will write.
@@ -86,6 +127,8 @@ struct Prepared {
     outgoing: Outgoing,
     /// (invoice id, invoice number, step name)
     entries: Vec<(i64, String, String)>,
+    /// A plan's e-mail: the plan, the message, and the note its log entry carries.
+    plan: Option<(i64, PlanMessage, String)>,
 }
 
 fn sender_email(config: &Config) -> Result<String> {
@@ -113,6 +156,9 @@ fn prepare(
     templates: &Templates,
     recheck: Recheck,
 ) -> Result<Option<Prepared>> {
+    if let Some(pm) = &p.plan_message {
+        return prepare_plan(ctx, conn, pm, templates, recheck);
+    }
     let ladder = &ctx.config.ladder;
     let mut facts = Vec::new();
     let mut entries = Vec::new();
@@ -120,7 +166,7 @@ fn prepare(
     let mut cases = Vec::new();
     for (number, step) in &p.invoices {
         let inv = require_invoice(conn, number, ctx.today)?;
-        let case_facts = CaseFacts::load(conn, &inv)?;
+        let case_facts = CaseFacts::load(ctx, conn, &inv)?;
         if recheck == Recheck::Yes {
             let a = assess(&case_facts.case(&inv), ladder, &ctx.config.schedule, ctx.today);
             let kind = if p.escalate {
@@ -136,11 +182,13 @@ fn prepare(
         entries.push((inv.id, inv.number.clone(), ladder.steps()[*step].name.clone()));
         let payments = store::payments(conn, inv.id)?;
         let log = store::log_entries(conn, inv.id)?;
+        let plan = super::plan::plan_facts(conn, inv.id, None)?;
         cases.push((case_facts, *step));
         facts.push(InvoiceFacts {
             invoice: inv,
             payments,
             log,
+            plan,
         });
     }
     if facts.is_empty() {
@@ -232,6 +280,100 @@ fn prepare(
             references,
         },
         entries,
+        plan: None,
+    }))
+}
+
+/// [`prepare`] for a payment plan's e-mail: the confirmation or an
+/// instalment's reminder, to the client's addresses. `None` when it is no
+/// longer due (paid, replaced, cancelled, sent a moment ago).
+fn prepare_plan(
+    ctx: &Context,
+    conn: &Connection,
+    pm: &PlanMail,
+    templates: &Templates,
+    recheck: Recheck,
+) -> Result<Option<Prepared>> {
+    let inv = require_invoice(conn, &pm.number, ctx.today)?;
+    let Some(cp) = store::current_plan(conn, inv.id)?.filter(|cp| cp.plan.id == pm.plan_id) else {
+        return Ok(None);
+    };
+    if recheck == Recheck::Yes {
+        let still_due = inv.closed.is_none()
+            && inv.balance() > 0
+            && super::plan::due_today(ctx, &cp)
+                .iter()
+                .any(|d| d.message == Some(pm.message));
+        if !still_due {
+            return Ok(None);
+        }
+    }
+    let client = store::client_by_id(conn, inv.client_id)?;
+    let (label, note, reminder) = match pm.message {
+        PlanMessage::Confirmation => ("plan".to_string(), "payment plan: confirmation".to_string(), None),
+        PlanMessage::Reminder(i) => (
+            format!("instalment {}", i + 1),
+            format!(
+                "payment plan: reminder of instalment {} of {}",
+                i + 1,
+                cp.plan.instalments.len()
+            ),
+            Some(i),
+        ),
+    };
+    let payments = store::payments(conn, inv.id)?;
+    let log = store::log_entries(conn, inv.id)?;
+    let entries = vec![(inv.id, inv.number.clone(), label)];
+    let facts = vec![InvoiceFacts {
+        invoice: inv,
+        payments,
+        log,
+        plan: Some(crate::mail::plan_vars::PlanFacts { plan: cp, reminder }),
+    }];
+    let template = pm.message.template();
+    // To the client's addresses, greeting the person an address names.
+    let to: Vec<(String, String)> = client
+        .emails
+        .iter()
+        .map(|e| match mailbox_parts(e) {
+            (Some(person), addr) => (person.to_string(), addr.to_string()),
+            (None, addr) => (client.name.clone(), addr.to_string()),
+        })
+        .collect();
+    let person = client.emails.iter().find_map(|e| mailbox_parts(e).0);
+    let vars = message_vars(&VarsInput {
+        config: &ctx.config,
+        today: ctx.today,
+        client: &client,
+        recipient: Recipient {
+            name: &client.name,
+            role: None,
+            person,
+            contact: false,
+        },
+        step: template,
+        template,
+        invoices: &facts,
+        // A plan's e-mail speaks of the plan, not of the ladder's road.
+        road: Default::default(),
+        deadline_days: 14,
+    })?;
+    let rendered = templates.render(&client.lang, template, &vars)?;
+    let from_email = sender_email(&ctx.config).unwrap_or_else(|_| "you@example.org".into());
+    let references = earlier_message_ids(conn, &facts)?;
+    Ok(Some(Prepared {
+        outgoing: Outgoing {
+            from_name: ctx.config.sender.name.clone(),
+            from_email: from_email.clone(),
+            reply_to: ctx.config.sender.reply_to.clone(),
+            to,
+            subject: rendered.subject,
+            body: wrap_flowed(&rendered.body),
+            message_id: new_message_id(&from_email),
+            references,
+        },
+        entries,
+        plan: Some((pm.plan_id, pm.message, note)),
     }))
 }
 
@@ -484,7 +626,9 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
             let recipients: Vec<&str> = prep.outgoing.to.iter().map(|(_, a)| a.as_str()).collect();
             let recipients = recipients.join(", ");
             for (invoice_id, _, step) in &prep.entries {
-                store::insert_log(
+                // A plan's e-mail does no ladder step; its note says what it was.
+                let plan_note = prep.plan.as_ref().map(|(_, _, note)| note.as_str());
+                let log_id = store::insert_log(
                     tx,
                     &NewLog {
                         invoice_id: *invoice_id,
@@ -492,9 +636,9 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
                         inbound: false,
                         on: ctx.today,
                         at: &ctx.now,
-                        step: Some(step),
+                        step: plan_note.is_none().then_some(step.as_str()),
                         outcome: None,
-                        note: None,
+                        note: plan_note,
                         recipients: Some(&recipients),
                         subject: Some(&prep.outgoing.subject),
                         message_id: Some(&prep.outgoing.message_id),
@@ -503,6 +647,9 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
                         message_key: None,
                     },
                 )?;
+                if let Some((plan_id, message, _)) = &prep.plan {
+                    store::mark_plan_message(tx, log_id, *plan_id, *message)?;
+                }
             }
             Ok(Some(prep))
         })?;
@@ -591,6 +738,37 @@ pub fn preview(ctx: &Context, args: PreviewArgs) -> Result<u8> {
     let inv = require_invoice(conn, &args.number, ctx.today)?;
     let templates = Templates::new(&ctx.config_path);
     let ladder = &ctx.config.ladder;
+    // `--step plan` / `--step instalment`: the payment plan's e-mails.
+    if let Some(name @ ("plan" | "instalment")) = args.step.as_deref()
+        && ladder.index_of(name).is_none()
+    {
+        let cp = store::current_plan(conn, inv.id)?.ok_or_else(|| {
+            anyhow!(
+                "invoice {} has no payment plan; dun plan {} agrees one",
+                inv.number,
+                inv.number
+            )
+        })?;
+        let state = super::plan::state_of(ctx, &cp);
+        let message = if name == "plan" {
+            PlanMessage::Confirmation
+        } else {
+            PlanMessage::Reminder(state.next.unwrap_or(cp.plan.instalments.len().saturating_sub(1)))
+        };
+        let p = Planned {
+            client_id: inv.client_id,
+            escalate: false,
+            invoices: Vec::new(),
+            plan_message: Some(PlanMail {
+                number: inv.number.clone(),
+                plan_id: cp.plan.id,
+                message,
+            }),
+        };
+        let prep = prepare(ctx, conn, &p, &templates, Recheck::No)?
+            .ok_or_else(|| anyhow!("invoice {} has nothing left to send", inv.number))?;
+        return show_preview(ctx, &inv, prep, "a preview of the payment plan's e-mail");
+    }
     let explicit = match &args.step {
         Some(s) => Some(ladder.index_of(s).ok_or_else(|| {
             let names: Vec<_> = ladder
@@ -621,16 +799,17 @@ pub fn preview(ctx: &Context, args: PreviewArgs) -> Result<u8> {
     } else {
         Vec::new()
     };
-    let group = planned
-        .iter()
-        .find(|p| p.invoices.iter().any(|(n, _)| *n == inv.number));
+    let group = planned.iter().find(|p| {
+        p.invoices.iter().any(|(n, _)| *n == inv.number)
+            || p.plan_message.as_ref().is_some_and(|m| m.number == inv.number)
+    });
     let (prep, note) = match group {
         Some(p) => (
             prepare(ctx, conn, p, &templates, Recheck::Yes)?,
             "due today: dun send sends this",
         ),
         None => {
-            let facts = CaseFacts::load(conn, &inv)?;
+            let facts = CaseFacts::load(ctx, conn, &inv)?;
             let a = assess(&facts.case(&inv), ladder, &ctx.config.schedule, ctx.today);
             let step = explicit
                 .or_else(|| {
@@ -645,6 +824,7 @@ pub fn preview(ctx: &Context, args: PreviewArgs) -> Result<u8> {
                 client_id: inv.client_id,
                 escalate,
                 invoices: vec![(inv.number.clone(), step)],
+                plan_message: None,
             };
             (
                 prepare(ctx, conn, &p, &templates, Recheck::No)?,
@@ -653,6 +833,11 @@ pub fn preview(ctx: &Context, args: PreviewArgs) -> Result<u8> {
         }
     };
     let prep = prep.ok_or_else(|| anyhow!("invoice {} has nothing left to send", inv.number))?;
+    show_preview(ctx, &inv, prep, note)
+}
+
+/// Prints a prepared message as `dun preview` shows it.
+fn show_preview(ctx: &Context, inv: &store::InvoiceRow, prep: Prepared, note: &str) -> Result<u8> {
     if prep.outgoing.to.is_empty() {
         bail!(
             "client {} has no e-mail address; add one with dun client edit {} --email ADDRESS",

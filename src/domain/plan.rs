@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::contact::HoldKind;
 use super::dates::add_days;
-use super::ladder::{Contact, Hold, Schedule};
+use super::ladder::{Hold, Schedule};
 use super::money::{Currency, format_plain};
 
 /// The most instalments one plan may have (ten years of monthly ones).
@@ -399,14 +399,14 @@ pub fn message_due(
 }
 
 /// The instalment that broke the plan and the day it broke, while nobody
-/// has acted on it yet: no contact since but dun's own e-mails (a call, a
-/// note, a letter, a reply from the client ends the notice).
-pub fn broken_notice(state: &PlanState, contacts: &[Contact]) -> Option<(usize, NaiveDate)> {
+/// has acted on it yet: `last_by_hand` is the latest contact on the invoice
+/// that was not an e-mail dun sent (a call, a note, a letter, a reply from
+/// the client); one on or after the day it broke ends the notice.
+pub fn broken_notice(state: &PlanState, last_by_hand: Option<NaiveDate>) -> Option<(usize, NaiveDate)> {
     let Standing::Broken { index, on } = state.standing else {
         return None;
     };
-    let acted = contacts.iter().any(|c| c.on >= on && c.delivery.is_none());
-    (!acted).then_some((index, on))
+    last_by_hand.is_none_or(|c| c < on).then_some((index, on))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod imap;
 pub mod inbound;
 pub mod maildir;
 pub mod message;
+pub mod plan_vars;
 pub mod smtp;
 pub mod templates;
 pub mod vars;

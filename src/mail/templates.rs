@@ -11,8 +11,18 @@ use anyhow::{Result, anyhow, bail};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Serialize;
 
+pub use super::plan_vars::{InstalmentVars, PlanVars};
+
 /// The template names dun ships.
-pub const BUILTIN_NAMES: &[&str] = &["reminder", "follow-up", "escalate", "demand", "reminder-letter"];
+pub const BUILTIN_NAMES: &[&str] = &[
+    "reminder",
+    "follow-up",
+    "escalate",
+    "demand",
+    "reminder-letter",
+    "plan",
+    "instalment",
+];
 
 fn builtin(lang: &str, name: &str) -> Option<&'static str> {
     macro_rules! table {
@@ -24,6 +34,8 @@ fn builtin(lang: &str, name: &str) -> Option<&'static str> {
                     ($lang, "escalate") => Some(include_str!(concat!("../../templates/builtin/", $lang, "/escalate.txt"))),
                     ($lang, "demand") => Some(include_str!(concat!("../../templates/builtin/", $lang, "/demand.txt"))),
                     ($lang, "reminder-letter") => Some(include_str!(concat!("../../templates/builtin/", $lang, "/reminder-letter.txt"))),
+                    ($lang, "plan") => Some(include_str!(concat!("../../templates/builtin/", $lang, "/plan.txt"))),
+                    ($lang, "instalment") => Some(include_str!(concat!("../../templates/builtin/", $lang, "/instalment.txt"))),
                 )+
                 _ => None,
             }
@@ -68,9 +80,10 @@ pub struct MessageVars {
     /// How to pay, per currency of the invoices.
     pub payment: Vec<PaymentDetailsVars>,
     pub law: LawVars,
-    /// Reserved for payment plans (SPEC.md §12): the instalments of a broken
-    /// plan, for the demand letter. Empty until plans exist.
-    pub broken_plan: Vec<String>,
+    /// The payment plan of the first invoice that has one (SPEC.md §12).
+    pub plan: PlanVars,
+    /// The payment plans of all the message's invoices that have one.
+    pub plans: Vec<PlanVars>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

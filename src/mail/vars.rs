@@ -30,6 +30,8 @@ pub struct InvoiceFacts {
     pub payments: Vec<PaymentRow>,
     /// The invoice's contact log, in the order it was written.
     pub log: Vec<LogRow>,
+    /// The invoice's current payment plan, if it has one.
+    pub plan: Option<super::plan_vars::PlanFacts>,
 }
 
 /// Whom a message speaks to.
@@ -530,7 +532,15 @@ pub fn message_vars(input: &VarsInput) -> Result<MessageVars> {
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .unwrap_or("");
+    let plans: Vec<_> = input
+        .invoices
+        .iter()
+        .filter_map(|f| f.plan.as_ref())
+        .map(|p| super::plan_vars::plan_vars(p, cfg.plan_grace_days, input.today, lang))
+        .collect();
     Ok(MessageVars {
+        plan: plans.first().cloned().unwrap_or_default(),
+        plans,
         sender: SenderVars {
             name: sender.name.clone(),
             email: sender.email.clone().unwrap_or_default(),
@@ -603,7 +613,6 @@ pub fn message_vars(input: &VarsInput) -> Result<MessageVars> {
         pay_by: date_h(pay_by, lang),
         payment,
         law,
-        broken_plan: Vec::new(),
     })
 }
 

@@ -10,6 +10,7 @@ mod clients;
 mod delivery;
 mod inbox;
 mod invoices;
+mod plans;
 mod scan;
 
 pub use bank::*;
@@ -18,6 +19,7 @@ pub use clients::*;
 pub use delivery::*;
 pub use inbox::*;
 pub use invoices::*;
+pub use plans::*;
 pub use scan::*;
 
 use std::fs::OpenOptions;
@@ -43,6 +45,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ),
     ("0004_bank", include_str!("../../migrations/0004_bank.sql")),
     ("0005_inbox", include_str!("../../migrations/0005_inbox.sql")),
+    ("0006_plans", include_str!("../../migrations/0006_plans.sql")),
 ];
 
 /// The schema version this dun writes.

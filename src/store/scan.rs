@@ -72,6 +72,8 @@ pub struct ScanContext {
     /// Clients whose e-mail bounced since their addresses last changed.
     pub bounced: HashSet<i64>,
     pub escalation: HashMap<i64, Vec<EscalationContact>>,
+    /// The active payment plans of open invoices (their state is the domain's call).
+    pub plans: HashMap<i64, super::CurrentPlan>,
 }
 
 impl ScanContext {
@@ -117,6 +119,7 @@ impl ScanContext {
                     phone: r.get(4)?,
                 });
         }
+        ctx.plans = super::current_plans(conn, None)?;
         Ok(ctx)
     }
 }

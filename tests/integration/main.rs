@@ -10,6 +10,7 @@ mod ladder_walk;
 mod ledger;
 mod letters;
 mod messages;
+mod plans;
 mod send;
 mod smtp_server;
 mod snapshots;

@@ -463,6 +463,7 @@ fn render(lang: &str, case: &Case) -> String {
             } else {
                 Vec::new()
             },
+            plan: None,
         })
         .collect();
     let (name, role, person) = if case.contact {
@@ -550,6 +551,196 @@ fn every_builtin_template_in_every_language() {
                     "{lang}/{}: greets the company",
                     case.name
                 );
+                insta::assert_snapshot!(format!("{lang}__{}__{}", case.template, case.name), text);
+            }
+        }
+    });
+}
+
+// ---------------------------------------------------------------------------
+// Payment plans (SPEC.md §12): the confirmation and the instalment reminder,
+// rendered from a plan as stored, through the same variable builder.
+
+/// One plan message: the plan's instalments (date, amount), the payments
+/// since it began, and the instalment a reminder is about.
+struct PlanCase {
+    name: &'static str,
+    template: &'static str,
+    today: &'static str,
+    person: bool,
+    instalments: &'static [(&'static str, i64)],
+    payments: &'static [(&'static str, i64)],
+    reminder: Option<usize>,
+}
+
+const THREE: &[(&str, i64)] = &[
+    ("2027-03-15", 40_000),
+    ("2027-04-15", 40_000),
+    ("2027-05-15", 40_000),
+];
+
+const PLAN_CASES: &[PlanCase] = &[
+    PlanCase {
+        name: "three-monthly",
+        template: "plan",
+        today: "2027-03-03",
+        person: false,
+        instalments: THREE,
+        payments: &[],
+        reminder: None,
+    },
+    PlanCase {
+        name: "one-payment-person",
+        template: "plan",
+        today: "2027-03-03",
+        person: true,
+        instalments: &[("2027-03-31", 120_000)],
+        payments: &[],
+        reminder: None,
+    },
+    PlanCase {
+        name: "second-part-paid",
+        template: "instalment",
+        today: "2027-04-15",
+        person: false,
+        instalments: THREE,
+        payments: &[("2027-03-16", 40_000), ("2027-04-10", 15_000)],
+        reminder: Some(1),
+    },
+    PlanCase {
+        name: "last-a-day-late-person",
+        template: "instalment",
+        today: "2027-05-17",
+        person: true,
+        instalments: THREE,
+        payments: &[("2027-03-15", 40_000), ("2027-04-14", 40_000)],
+        reminder: Some(2),
+    },
+];
+
+fn render_plan(lang: &str, case: &PlanCase) -> String {
+    use dun::domain::plan::Instalment;
+    use dun::mail::plan_vars::PlanFacts;
+    use dun::store::{CurrentPlan, PlanRow};
+    let config = config("");
+    let (_, cur) = home(lang);
+    let client = client(lang, case.person);
+    let paid: i64 = case.payments.iter().map(|p| p.1).sum();
+    let inv = invoice(1, "2027-014", 120_000, cur, paid);
+    let plan = CurrentPlan {
+        plan: PlanRow {
+            id: 1,
+            invoice_id: 1,
+            made_on: d("2027-03-03"),
+            balance: 120_000,
+            state: "active".into(),
+            ended_on: None,
+            note: None,
+            instalments: case
+                .instalments
+                .iter()
+                .map(|&(on, amount)| Instalment { on: d(on), amount })
+                .collect(),
+        },
+        payments: case.payments.iter().map(|&(on, a)| (d(on), a)).collect(),
+        sent: Vec::new(),
+        number: inv.number.clone(),
+        client_id: 1,
+        client_handle: "client".into(),
+        client_name: client.name.clone(),
+        client_emails: client.emails.join(", "),
+        client_phone: client.phone.clone(),
+        currency: cur.into(),
+        due: inv.due,
+        balance: inv.balance(),
+        last_by_hand: None,
+    };
+    let facts = vec![InvoiceFacts {
+        payments: case
+            .payments
+            .iter()
+            .map(|&(on, amount)| PaymentRow {
+                amount,
+                paid_on: d(on),
+                method: Some("bank".into()),
+                note: None,
+            })
+            .collect(),
+        invoice: inv,
+        log: Vec::new(),
+        plan: Some(PlanFacts {
+            plan,
+            reminder: case.reminder,
+        }),
+    }];
+    let vars = message_vars(&VarsInput {
+        config: &config,
+        today: d(case.today),
+        client: &client,
+        recipient: Recipient {
+            name: "Kunde Client Ltd",
+            role: None,
+            person: case.person.then_some("Jane Cole"),
+            contact: false,
+        },
+        step: case.template,
+        template: case.template,
+        invoices: &facts,
+        road: Road::default(),
+        deadline_days: 14,
+    })
+    .unwrap_or_else(|e| panic!("{lang}/{}: {e:#}", case.name));
+    let r = Templates::new(Path::new("/nonexistent/config.toml"))
+        .render(lang, case.template, &vars)
+        .unwrap_or_else(|e| panic!("{lang}/{}/{}: {e:#}", case.template, case.name));
+    format!("Subject: {}\n\n{}", r.subject, wrap_flowed(&r.body))
+}
+
+#[test]
+fn the_plan_messages_in_every_language() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| {
+        for lang in LANGS {
+            for case in PLAN_CASES {
+                let text = render_plan(lang, case);
+                assert!(
+                    !text.contains("\n\n\n"),
+                    "{lang}/{}: stray blank lines",
+                    case.name
+                );
+                assert!(
+                    !text.contains("{{") && !text.contains("{%"),
+                    "{lang}/{}",
+                    case.name
+                );
+                assert!(text.contains("2027-014"), "{lang}/{}: the invoice", case.name);
+                // The payment details, and the reference or the number to quote.
+                assert!(
+                    text.contains("IBAN") || text.contains("Bankgiro"),
+                    "{lang}/{}: how to pay",
+                    case.name
+                );
+                let body = text.replace(" \n", " ");
+                assert!(
+                    !body
+                        .lines()
+                        .nth(2)
+                        .unwrap_or_default()
+                        .contains("Kunde Client Ltd"),
+                    "{lang}/{}: greets the company",
+                    case.name
+                );
+                if case.template == "plan" {
+                    assert_eq!(
+                        case.instalments.len() > 1,
+                        body.contains("\n  "),
+                        "{lang}/{}: the list of instalments",
+                        case.name
+                    );
+                }
                 insta::assert_snapshot!(format!("{lang}__{}__{}", case.template, case.name), text);
             }
         }

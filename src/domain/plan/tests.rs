@@ -5,7 +5,6 @@
 
 use proptest::prelude::*;
 
-use super::super::contact::{Channel, Delivery};
 use super::super::dates::parse_iso;
 use super::*;
 
@@ -315,36 +314,18 @@ fn when_several_are_unpaid_the_reminder_is_of_the_latest() {
     );
 }
 
-fn contact(on: &str, delivery: Option<Delivery>) -> Contact {
-    Contact {
-        on: d(on),
-        channel: if delivery.is_some() {
-            Channel::Email
-        } else {
-            Channel::Call
-        },
-        inbound: false,
-        step: None,
-        outcome: None,
-        delivery,
-    }
-}
-
 #[test]
 fn a_broken_plan_is_said_until_someone_acts_on_it() {
     let s = at(&three(), &[], "2026-12-21");
-    assert_eq!(broken_notice(&s, &[]), Some((0, d("2026-12-19"))));
-    // dun's own follow-up does not end the notice; a call does.
-    let sent = contact("2026-12-21", Some(Delivery::Sent));
-    assert_eq!(broken_notice(&s, std::slice::from_ref(&sent)), Some((0, d("2026-12-19"))));
-    let call = contact("2026-12-21", None);
-    assert_eq!(broken_notice(&s, &[sent, call]), None);
-    // A call before the break does not count.
+    assert_eq!(broken_notice(&s, None), Some((0, d("2026-12-19"))));
+    // A call (or a note, a letter, a reply) on or after the day it broke ends it.
+    assert_eq!(broken_notice(&s, Some(d("2026-12-19"))), None);
+    // One before it does not.
     assert_eq!(
-        broken_notice(&s, &[contact("2026-12-10", None)]),
+        broken_notice(&s, Some(d("2026-12-18"))),
         Some((0, d("2026-12-19")))
     );
-    assert_eq!(broken_notice(&at(&three(), &[], "2026-12-10"), &[]), None);
+    assert_eq!(broken_notice(&at(&three(), &[], "2026-12-10"), None), None);
 }
 
 #[test]
