@@ -616,6 +616,25 @@ const PLAN_CASES: &[PlanCase] = &[
         payments: &[("2027-03-15", 40_000), ("2027-04-14", 40_000)],
         reminder: Some(2),
     },
+    // After a broken plan, the ladder's messages say it was not kept.
+    PlanCase {
+        name: "after-a-broken-plan",
+        template: "follow-up",
+        today: "2027-04-20",
+        person: false,
+        instalments: THREE,
+        payments: &[("2027-03-16", 40_000)],
+        reminder: None,
+    },
+    PlanCase {
+        name: "after-a-broken-plan",
+        template: "demand",
+        today: "2027-05-03",
+        person: true,
+        instalments: THREE,
+        payments: &[("2027-03-16", 40_000), ("2027-04-16", 10_000)],
+        reminder: None,
+    },
 ];
 
 fn render_plan(lang: &str, case: &PlanCase) -> String {
@@ -687,13 +706,21 @@ fn render_plan(lang: &str, case: &PlanCase) -> String {
         template: case.template,
         invoices: &facts,
         road: Road::default(),
-        deadline_days: 14,
+        deadline_days: match lang {
+            "ro" => 15,
+            "ru" => 30,
+            _ => 14,
+        },
     })
     .unwrap_or_else(|e| panic!("{lang}/{}: {e:#}", case.name));
     let r = Templates::new(Path::new("/nonexistent/config.toml"))
         .render(lang, case.template, &vars)
         .unwrap_or_else(|e| panic!("{lang}/{}/{}: {e:#}", case.template, case.name));
-    format!("Subject: {}\n\n{}", r.subject, wrap_flowed(&r.body))
+    if case.template == "demand" {
+        format!("{}\n\n{}", r.subject, wrap_plain(&r.body))
+    } else {
+        format!("Subject: {}\n\n{}", r.subject, wrap_flowed(&r.body))
+    }
 }
 
 #[test]
@@ -733,6 +760,24 @@ fn the_plan_messages_in_every_language() {
                     "{lang}/{}: greets the company",
                     case.name
                 );
+                if case.name == "after-a-broken-plan" {
+                    // The missed instalment, by its date.
+                    assert!(body.contains("2027"), "{lang}/{}", case.name);
+                    assert!(
+                        [
+                            "15 April 2027",
+                            "15 april 2027",
+                            "15 Nisan 2027",
+                            "15 апреля 2027",
+                            "15 aprilie 2027"
+                        ]
+                        .iter()
+                        .any(|d| body.replace('\u{a0}', " ").contains(d)),
+                        "{lang}/{}/{}: names the missed instalment:\n{body}",
+                        case.template,
+                        case.name
+                    );
+                }
                 if case.template == "plan" {
                     assert_eq!(
                         case.instalments.len() > 1,
