@@ -1291,7 +1291,8 @@ fn after_the_statement_no_reminder_goes_to_the_client_who_paid() {
     let due = env.ok(&["due"]);
     assert!(due.contains("2026-014") && due.contains("2026-019"), "{due}");
     // The reminder that would go out quotes the reference.
-    let preview = env.ok(&["preview", "2026-014"]);
+    // (The reference is held together by no-break spaces.)
+    let preview = env.ok(&["preview", "2026-014"]).replace('\u{a0}', " ");
     assert!(
         preview.contains("Please quote the reference RF97 2026 014 with your payment."),
         "{preview}"
@@ -1322,7 +1323,8 @@ fn after_the_statement_no_reminder_goes_to_the_client_who_paid() {
     assert!(!sent[0].text().contains("2026-014"));
     assert!(
         sent[0]
-            .text()
+            .body()
+            .replace('\u{a0}', " ")
             .contains("Please quote the reference RF59 2026 019 with your payment."),
         "{}",
         sent[0].text()
