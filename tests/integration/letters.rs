@@ -635,7 +635,7 @@ action = \"letter\"
         .replace('\u{a0}', " ");
     assert!(first.contains("Payment reminder – invoice 2026-014"), "{first}");
     assert!(
-        first.contains("If you have already paid, please disregard this letter"),
+        first.contains("If you have already paid, thank you, and please disregard this letter"),
         "{first}"
     );
     assert!(first.contains("by 30 November 2026"), "{first}");
