@@ -192,8 +192,8 @@ const LANGS: [Lang; 5] = [
         currency: "RUB",
         company: "ООО «Волга Трейд»",
         person: "Ирина Соколова",
-        neutral: "Добрый день!",
-        greets_person: "Добрый день, Ирина!",
+        neutral: "Здравствуйте!",
+        greets_person: "Здравствуйте, Ирина!",
         promises_call: &["позвоню", "постараюсь связаться"],
         phone: "дозвониться",
         letter: &[
