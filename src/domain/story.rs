@@ -79,15 +79,35 @@ pub fn ahead(
             return out;
         };
         let on = n.on.max(today);
-        if !seen[n.step] && !passes(n.step) {
-            out.next = Some(Upcoming { step: n.step, on });
+        // What the ladder does on that day: the firmest e-mail due and the
+        // tasks, as `dun send` and `dun due` would see them. The earliest
+        // upcoming step alone is not enough: a repeat (another follow-up)
+        // that falls on the same day as a new step (an escalation) loses to
+        // it, since one e-mail a day goes out and the firmer one wins.
+        let mut steps: Vec<usize> = assess(&c, ladder, schedule, on)
+            .due
+            .iter()
+            .filter_map(|d| d.step)
+            .collect();
+        if steps.is_empty() {
+            steps.push(n.step);
+        }
+        if let Some(&s) = steps.iter().find(|&&s| !seen[s] && !passes(s)) {
+            // A repeat e-mail that goes out the same day still comes first.
+            out.emails_before += steps
+                .iter()
+                .filter(|&&r| r != s && seen[r] && ladder.steps()[r].action.is_email())
+                .count() as u32;
+            out.next = Some(Upcoming { step: s, on });
             return out;
         }
-        if ladder.steps()[n.step].action.is_email() {
-            out.emails_before += 1;
+        for s in steps {
+            if ladder.steps()[s].action.is_email() {
+                out.emails_before += 1;
+            }
+            seen[s] = true;
+            contacts.push(done(ladder, s, on));
         }
-        seen[n.step] = true;
-        contacts.push(done(ladder, n.step, on));
         day = day.max(on);
     }
     out
@@ -147,6 +167,42 @@ mod tests {
                 (28, name("demand", 30), 0),
             ]
         );
+    }
+
+    /// A repeat that falls on the day of a new step does not hide it: with
+    /// an escalation on day 12 (held to day 14 by the e-mail gap), the
+    /// day-7 follow-up is followed by the escalation, not by nothing.
+    #[test]
+    fn a_new_step_on_the_day_of_a_repeat_is_the_next_step() {
+        let mut steps = Ladder::default_ladder().steps().to_vec();
+        steps.insert(
+            2,
+            super::super::ladder::Step {
+                name: "escalate".into(),
+                day: 12,
+                action: StepAction::Escalate,
+                template: Some("escalate".into()),
+                repeat: None,
+            },
+        );
+        let ladder = Ladder::new(steps).unwrap();
+        let due = d("2027-03-01");
+        let today = add_days(due, 7);
+        let log = vec![done(&ladder, 0, due)];
+        let c = Case {
+            due,
+            balance: 100_000,
+            closed: false,
+            start_step: None,
+            entered_on: add_days(due, -30),
+            contacts: &log,
+            holds: &[],
+            email_bounced: false,
+        };
+        let a = ahead(&c, &ladder, &Schedule::default(), today, &[1], &|_| false);
+        let next = a.next.map(|n| (ladder.steps()[n.step].name.clone(), n.on));
+        assert_eq!(next, Some(("escalate".to_string(), add_days(due, 14))));
+        assert_eq!(a.emails_before, 0);
     }
 
     #[test]
