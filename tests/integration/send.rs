@@ -318,7 +318,7 @@ const LANGUAGES: [(&str, &str, &str, &str, &str); 5] = [
         "ro",
         "Științe Aplicate SRL",
         "Reamintire: factura nr. 2026-104 de la Fia Freelance",
-        "Factură scadentă nr. 2026-104 – Fia Freelance",
+        "Factură restantă nr. 2026-104 – Fia Freelance",
         "1.200,00 SEK",
     ),
 ];
