@@ -41,6 +41,9 @@ pub struct Global {
     /// Say more about what is happening (on stderr)
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// Show every column of a table, however wide (tables fit the terminal otherwise)
+    #[arg(long, global = true)]
+    pub wide: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -136,6 +139,9 @@ pub enum Command {
     Due,
     /// The overdue report, oldest first (--format csv for a spreadsheet)
     Overdue,
+    /// What you are owed: per currency unpaid, overdue and ageing; per client
+    /// the balance, the oldest overdue invoice and how late it usually pays
+    Summary,
     /// Print the escalation ladder in force
     Ladder,
     /// Print the reference rates and fixed sums of late-payment law in force, with their sources

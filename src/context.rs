@@ -26,8 +26,29 @@ pub struct Context {
     /// Whether stdout is a terminal and colour is allowed.
     pub color: bool,
     pub stdout_tty: bool,
+    /// The width tables are fitted to: the terminal's (or `COLUMNS`); `None`
+    /// with `--wide` or when stdout is not a terminal (nothing is cut).
+    pub width: Option<usize>,
     pub quiet: bool,
     pub verbose: bool,
+}
+
+/// The width tables are fitted to, read once: none with `--wide` or when
+/// stdout is not a terminal; else `COLUMNS` when it is a number, else the
+/// terminal's own width (80 if it cannot be asked).
+fn table_width(wide: bool, stdout_tty: bool) -> Option<usize> {
+    if wide || !stdout_tty {
+        return None;
+    }
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0);
+    columns.or_else(|| {
+        terminal_size::terminal_size_of(std::io::stdout())
+            .map(|(w, _)| usize::from(w.0))
+            .or(Some(80))
+    })
 }
 
 fn project_dirs() -> Option<directories::ProjectDirs> {
@@ -70,6 +91,7 @@ impl Context {
             Color::Never => false,
             Color::Auto => stdout_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         };
+        let width = table_width(global.wide, stdout_tty);
         Ok(Context {
             db_path,
             config_path,
@@ -79,6 +101,7 @@ impl Context {
             format: global.format,
             color,
             stdout_tty,
+            width,
             quiet: global.quiet,
             verbose: global.verbose,
         })
@@ -97,6 +120,26 @@ impl Context {
         if !self.quiet {
             use std::io::Write;
             let _ = writeln!(std::io::stdout(), "{line}");
+        }
+    }
+
+    /// Where tables are shown: the width in force and whether headers are bold.
+    pub fn screen(&self) -> crate::report::table::Screen {
+        crate::report::table::Screen::new(self.width, self.color)
+    }
+
+    /// A line that helps a person but is not the command's data (a hint, a
+    /// heading): on stdout on a terminal, on stderr otherwise, never with
+    /// `--quiet`; so that `dun … > file` holds only data.
+    pub fn hint(&self, line: impl std::fmt::Display) {
+        if self.quiet {
+            return;
+        }
+        use std::io::Write;
+        if self.stdout_tty {
+            let _ = writeln!(std::io::stdout(), "{line}");
+        } else {
+            let _ = writeln!(std::io::stderr(), "{line}");
         }
     }
 

@@ -9,14 +9,17 @@ use serde::Serialize;
 use super::{human, non_empty, plain, require_client};
 use crate::cli::{ClientCommand, Format, PartyArgs};
 use crate::context::Context;
+use crate::domain::dates::days_between;
 use crate::domain::party::{check_address, check_country, check_org_number};
 use crate::domain::status::status;
 use crate::domain::text::{
     check_email, check_handle, check_language, check_line, check_mailbox, check_note, check_phone,
     handle_from_name, mailbox_parts,
 };
+use crate::domain::totals::{Totals, grouped};
 use crate::exit;
-use crate::report::Renderer;
+use crate::report::table::{Column, List, Table, TableRow};
+use crate::report::words::count;
 use crate::store::{self, EscalationContact, NewClient, Party};
 
 pub fn run(ctx: &Context, cmd: ClientCommand) -> Result<u8> {
@@ -280,6 +283,9 @@ fn add(
     Ok(exit::OK)
 }
 
+/// One row per client and currency of its open invoices (one row with no
+/// currency for a client with none), so that a spreadsheet can add the
+/// balances up.
 #[derive(Serialize)]
 struct ClientListRow {
     handle: String,
@@ -288,7 +294,49 @@ struct ClientListRow {
     phone: String,
     lang: String,
     open_invoices: i64,
-    balance: String,
+    currency: Option<String>,
+    balance: Option<String>,
+    #[serde(skip)]
+    minor: i64,
+    /// Not the client's first row: a table leaves its details blank.
+    #[serde(skip)]
+    more: bool,
+}
+
+impl TableRow for ClientListRow {
+    const COLUMNS: &'static [Column] = &[
+        Column::text("handle", 0),
+        Column::text("name", 1).cut(14),
+        Column::text("email", 4).cut(16),
+        Column::text("phone", 5).cut(12),
+        Column::text("lang", 6),
+        Column::number("open invoices", 3),
+        Column::text("currency", 0),
+        Column::number("balance", 0),
+    ];
+
+    fn cells(&self) -> Vec<String> {
+        let detail = |s: &str| if self.more { String::new() } else { s.to_string() };
+        let code = self.currency.clone().unwrap_or_default();
+        vec![
+            detail(&self.handle),
+            detail(&self.name),
+            detail(&self.email),
+            detail(&self.phone),
+            detail(&self.lang),
+            if self.currency.is_some() {
+                self.open_invoices.to_string()
+            } else {
+                String::new()
+            },
+            code.clone(),
+            if self.currency.is_some() {
+                grouped(i128::from(self.minor), &code)
+            } else {
+                String::new()
+            },
+        ]
+    }
 }
 
 fn list(ctx: &Context) -> Result<u8> {
@@ -299,40 +347,56 @@ fn list(ctx: &Context) -> Result<u8> {
         balances.entry(client).or_default().push((currency, count, sum));
     }
     let mut out = std::io::stdout().lock();
-    let mut r = Renderer::new(&mut out, ctx.format, ctx.color);
+    let mut list = List::new(&mut out, ctx.format, ctx.screen());
+    let mut totals = Totals::new();
+    let mut counts: BTreeMap<String, i64> = BTreeMap::new();
     for c in &clients {
         let b = balances.get(&c.id).map(Vec::as_slice).unwrap_or(&[]);
-        let amounts: Vec<String> = b
-            .iter()
-            .map(|(cur, _, sum)| {
-                if ctx.format == Format::Table {
-                    human(*sum, cur)
-                } else {
-                    format!("{} {cur}", plain(*sum, cur))
-                }
-            })
-            .collect();
-        r.row(&ClientListRow {
+        let row = |currency: Option<&str>, open_invoices: i64, minor: i64, more: bool| ClientListRow {
             handle: c.handle.clone(),
             name: c.name.clone(),
             email: c.emails.join(", "),
             phone: c.phone.clone().unwrap_or_default(),
             lang: c.lang.clone(),
-            open_invoices: b.iter().map(|(_, n, _)| n).sum(),
-            balance: amounts.join(", "),
-        })?;
+            open_invoices,
+            currency: currency.map(str::to_string),
+            balance: currency.map(|cur| plain(minor, cur)),
+            minor,
+            more,
+        };
+        if b.is_empty() {
+            list.row(&row(None, 0, 0, false))?;
+        }
+        for (n, (cur, count, sum)) in b.iter().enumerate() {
+            totals.add(cur, *sum).map_err(|e| anyhow!(e))?;
+            *counts.entry(cur.clone()).or_default() += count;
+            list.row(&row(Some(cur), *count, *sum, n > 0))?;
+        }
     }
-    let n = r.finish(&[
+    for (n, (cur, sum)) in totals.iter().enumerate() {
+        list.total(vec![
+            if n == 0 { "total".into() } else { String::new() },
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            counts.get(cur).copied().unwrap_or(0).to_string(),
+            cur.to_string(),
+            grouped(sum, cur),
+        ]);
+    }
+    let n = list.finish(&[
         "handle",
         "name",
         "email",
         "phone",
         "lang",
         "open_invoices",
+        "currency",
         "balance",
     ])?;
     if n == 0 && ctx.format == Format::Table {
-        ctx.say("no clients yet; add one with dun client add \"Acme AB\" --email ap@acme.example");
+        ctx.hint("no clients yet; add one with dun client add \"Acme AB\" --email ap@acme.example");
     }
     Ok(exit::OK)
 }
@@ -352,7 +416,25 @@ struct Statement {
     email_bounced: bool,
     invoices: Vec<StatementInvoice>,
     outstanding: Vec<Outstanding>,
+    /// Newest first.
+    payments: Vec<StatementPayment>,
+    /// Mean days late over the invoices paid in full (domain::summary).
+    avg_days_late: Option<i64>,
     contacts: Vec<StatementContact>,
+}
+
+#[derive(Serialize)]
+struct StatementPayment {
+    date: String,
+    invoice: String,
+    currency: String,
+    amount: String,
+    method: Option<String>,
+    note: Option<String>,
+    /// Days after the invoice's due date the money arrived; 0 in time.
+    days_late: i64,
+    #[serde(skip)]
+    minor: i64,
 }
 
 #[derive(Serialize)]
@@ -365,6 +447,10 @@ struct StatementInvoice {
     amount: String,
     paid: String,
     balance: String,
+    #[serde(skip)]
+    days_overdue: i64,
+    #[serde(skip)]
+    minor: [i64; 3],
 }
 
 #[derive(Serialize)]
@@ -393,6 +479,8 @@ fn show(ctx: &Context, handle: &str) -> Result<u8> {
     let log = store::client_log(conn, c.id, 50)?;
     let bounced = store::client_bounced(conn, &c)?;
     let planned = super::plan::held_by_plans(ctx, conn)?;
+    let payments = store::client_payments(conn, c.id)?;
+    let history = store::paid_history(conn, Some(c.id))?;
 
     let mut outstanding: BTreeMap<String, i64> = BTreeMap::new();
     let rows: Vec<StatementInvoice> = invoices
@@ -404,7 +492,14 @@ fn show(ctx: &Context, handle: &str) -> Result<u8> {
                 *outstanding.entry(i.currency.clone()).or_default() += i.balance();
             }
             let balance = if st.is_outstanding() { i.balance() } else { 0 };
+            let days_overdue = if st.is_outstanding() {
+                days_between(i.due, ctx.today).max(0)
+            } else {
+                0
+            };
             StatementInvoice {
+                days_overdue,
+                minor: [i.amount, i.paid, balance],
                 number: i.number.clone(),
                 issued: i.issued.to_string(),
                 due: i.due.to_string(),
@@ -434,6 +529,20 @@ fn show(ctx: &Context, handle: &str) -> Result<u8> {
             })
             .collect(),
         invoices: rows,
+        payments: payments
+            .iter()
+            .map(|p| StatementPayment {
+                date: p.paid_on.to_string(),
+                invoice: p.invoice.clone(),
+                currency: p.currency.clone(),
+                amount: plain(p.amount, &p.currency),
+                method: p.method.clone(),
+                note: p.note.clone(),
+                days_late: days_between(p.due, p.paid_on).max(0),
+                minor: p.amount,
+            })
+            .collect(),
+        avg_days_late: history.get(&c.id).and_then(|h| h.average()),
         contacts: log
             .iter()
             .map(|(number, l)| StatementContact {
@@ -509,29 +618,7 @@ fn show(ctx: &Context, handle: &str) -> Result<u8> {
         writeln!(out, "No invoices yet.")?;
     } else {
         writeln!(out, "{}", ctx.bold("Invoices"))?;
-        let headers: Vec<String> = [
-            "number", "issued", "due", "status", "amount", "paid", "balance", "currency",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let cells: Vec<Vec<String>> = s
-            .invoices
-            .iter()
-            .map(|i| {
-                vec![
-                    i.number.clone(),
-                    i.issued.clone(),
-                    i.due.clone(),
-                    i.status.clone(),
-                    i.amount.clone(),
-                    i.paid.clone(),
-                    i.balance.clone(),
-                    i.currency.clone(),
-                ]
-            })
-            .collect();
-        crate::report::write_table(&mut out, &headers, &cells, false)?;
+        invoice_table(&s.invoices).write_to(&mut out, ctx.screen())?;
         let owed: Vec<String> = outstanding.iter().map(|(cur, sum)| human(*sum, cur)).collect();
         writeln!(
             out,
@@ -542,6 +629,23 @@ fn show(ctx: &Context, handle: &str) -> Result<u8> {
                 owed.join(", ")
             }
         )?;
+    }
+    if !s.payments.is_empty() {
+        writeln!(out, "\n{}", ctx.bold("Payments (newest first)"))?;
+        payment_table(&s.payments).write_to(&mut out, ctx.screen())?;
+        let paid = history.get(&c.id).copied().unwrap_or_default();
+        if let Some(avg) = s.avg_days_late {
+            let habit = if avg == 0 {
+                "on time".to_string()
+            } else {
+                format!("{} late", count(avg, "day"))
+            };
+            writeln!(
+                out,
+                "\nPays {habit} on average, over {} paid in full",
+                count(paid.invoices, "invoice")
+            )?;
+        }
     }
     if !s.contacts.is_empty() {
         writeln!(out, "\n{}", ctx.bold("Contact history (newest first)"))?;
@@ -570,6 +674,83 @@ fn show(ctx: &Context, handle: &str) -> Result<u8> {
         }
     }
     Ok(exit::OK)
+}
+
+/// The statement's invoices, with their totals per currency.
+fn invoice_table(invoices: &[StatementInvoice]) -> Table {
+    let mut t = Table::new(&[
+        Column::text("number", 0),
+        Column::text("issued", 5),
+        Column::text("due", 2),
+        Column::text("status", 1),
+        Column::number("days late", 2),
+        Column::text("currency", 0),
+        Column::number("amount", 4),
+        Column::number("paid", 3),
+        Column::number("balance", 0),
+    ]);
+    let mut sums = [Totals::new(), Totals::new(), Totals::new()];
+    for i in invoices {
+        let [amount, paid, balance] = i.minor.map(|m| grouped(i128::from(m), &i.currency));
+        for (t, m) in sums.iter_mut().zip(i.minor) {
+            // A client's few invoices cannot pass i128; a failure shows no total.
+            let _ = t.add(&i.currency, m);
+        }
+        t.push(vec![
+            i.number.clone(),
+            i.issued.clone(),
+            i.due.clone(),
+            i.status.clone(),
+            crate::commands::invoice::days_cell(i.days_overdue),
+            i.currency.clone(),
+            amount,
+            paid,
+            balance,
+        ]);
+    }
+    for (n, (code, amount)) in sums[0].iter().enumerate() {
+        t.push_total(vec![
+            if n == 0 { "total".into() } else { String::new() },
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            code.to_string(),
+            grouped(amount, code),
+            grouped(sums[1].get(code), code),
+            grouped(sums[2].get(code), code),
+        ]);
+    }
+    t
+}
+
+/// The statement's payments: when, on which invoice, how, and how late.
+fn payment_table(payments: &[StatementPayment]) -> Table {
+    let mut t = Table::new(&[
+        Column::text("date", 0),
+        Column::text("invoice", 0),
+        Column::text("currency", 0),
+        Column::number("amount", 0),
+        Column::text("method", 2).cut(8).optional(),
+        Column::number("days late", 1),
+        Column::text("note", 3).cut(10).optional(),
+    ]);
+    for p in payments {
+        t.push(vec![
+            p.date.clone(),
+            p.invoice.clone(),
+            p.currency.clone(),
+            grouped(i128::from(p.minor), &p.currency),
+            p.method.clone().unwrap_or_default(),
+            if p.days_late > 0 {
+                p.days_late.to_string()
+            } else {
+                "in time".into()
+            },
+            p.note.as_deref().unwrap_or("").replace('\n', " "),
+        ]);
+    }
+    t
 }
 
 struct Edits {

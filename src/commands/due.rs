@@ -1,7 +1,7 @@
 //! `dun due`: the morning agenda. Every action the ladder has due today, one
 //! row each, grouped so a person reads it at a glance.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::io::Write;
 
 use anyhow::Result;
@@ -13,7 +13,10 @@ use crate::cli::Format;
 use crate::context::Context;
 use crate::domain::dates::{add_days, days_between};
 use crate::domain::ladder::{Assessment, Case, Due, DueKind, Hold, assess};
+use crate::domain::totals::Totals;
 use crate::exit;
+use crate::report::table::{Column, Table, left_out_line};
+use crate::report::words::{count, word, wrap};
 use crate::store::{self, OpenInvoice, ScanContext, ScanFilter};
 
 /// One row of the agenda (the JSON shape of `dun due --format json`).
@@ -73,12 +76,11 @@ fn phone_book(scan: &ScanContext, inv: &OpenInvoice) -> Vec<String> {
         .map(Vec::as_slice)
         .unwrap_or(&[])
     {
-        let mut s = c.name.clone();
+        // The number first: it is what a call needs, and what a narrow screen keeps.
+        let mut s = c.phone.as_ref().map(|p| format!("{p} ")).unwrap_or_default();
+        s.push_str(&c.name);
         if let Some(r) = &c.role {
             s.push_str(&format!(" ({r})"));
-        }
-        if let Some(p) = &c.phone {
-            s.push_str(&format!(" {p}"));
         }
         if let Some(e) = &c.email {
             s.push_str(&format!(" <{e}>"));
@@ -301,14 +303,14 @@ pub fn due(ctx: &Context) -> Result<u8> {
         }
         Format::Table => {
             if !ctx.quiet {
-                print_agenda(ctx, &mut out, &rows)?;
+                print_agenda(ctx, &db, &mut out, &rows)?;
             }
         }
     }
     Ok(exit::OK)
 }
 
-fn print_agenda(ctx: &Context, out: &mut dyn Write, rows: &[AgendaRow]) -> Result<()> {
+fn print_agenda(ctx: &Context, db: &store::Store, out: &mut dyn Write, rows: &[AgendaRow]) -> Result<()> {
     let weekday = ctx.today.format("%A");
     let schedule = &ctx.config.schedule;
     let not_a_send_day = (!schedule.is_send_day(ctx.today)).then(|| {
@@ -319,15 +321,17 @@ fn print_agenda(ctx: &Context, out: &mut dyn Write, rows: &[AgendaRow]) -> Resul
         )
     });
     if rows.is_empty() {
-        writeln!(out, "Nothing to do today ({weekday} {}).", ctx.today)?;
-        if let Some(n) = not_a_send_day {
-            writeln!(out, "{n}")?;
-        }
+        return print_empty_agenda(ctx, db, not_a_send_day);
+    }
+    if !ctx.stdout_tty {
+        // A pipe or a file gets the data only: one table, the action in a column.
+        agenda_table(rows.iter().collect(), true).write_to(out, ctx.screen())?;
+        print_agenda_footer(ctx, rows);
         return Ok(());
     }
     writeln!(out, "{}", ctx.bold(&format!("Due on {weekday} {}", ctx.today)))?;
     if let Some(n) = not_a_send_day {
-        writeln!(out, "{n}")?;
+        writeln!(out, "{}", wrap(&n, ctx.width, ""))?;
     }
     let sections: [(&str, &[&str]); 8] = [
         ("Replies to read", &["reply"]),
@@ -339,93 +343,216 @@ fn print_agenda(ctx: &Context, out: &mut dyn Write, rows: &[AgendaRow]) -> Resul
         ("Broken payment plans", &["broken-plan"]),
         ("With lawyer", &["with-lawyer"]),
     ];
+    let mut left_out: Vec<&str> = Vec::new();
     for (title, actions) in sections {
         let part: Vec<&AgendaRow> = rows.iter().filter(|r| actions.contains(&r.action)).collect();
         if part.is_empty() {
             continue;
         }
-        writeln!(out, "\n{} ({})", ctx.bold(title), part.len())?;
-        let headers: Vec<String> = [
-            "invoice",
-            "client",
-            "step",
-            "since",
-            "days late",
-            "balance",
-            "to",
-            "note",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let cells: Vec<Vec<String>> = part
-            .iter()
-            .map(|r| {
-                vec![
-                    r.invoice.clone(),
-                    r.client_name.clone(),
-                    r.step.clone().unwrap_or_else(|| match r.action {
-                        "plan" | "instalment" | "broken-plan" => r.action.to_string(),
-                        _ => String::new(),
-                    }),
-                    r.since.to_string(),
-                    r.days_overdue.to_string(),
-                    human(r.balance_minor, &r.currency),
-                    r.to.join("; "),
-                    r.note.clone().unwrap_or_default(),
-                ]
-            })
-            .collect();
-        crate::report::write_table(out, &headers, &cells, false)?;
-    }
-
-    // Totals per currency over the invoices on the agenda, counted once each.
-    let mut seen = BTreeSet::new();
-    let mut totals: BTreeMap<&str, i64> = BTreeMap::new();
-    for r in rows {
-        if seen.insert(&r.invoice) {
-            *totals.entry(&r.currency).or_default() += r.balance_minor;
+        let invoices = count(distinct(part.iter().map(|r| &r.invoice)), "invoice");
+        let mut heading = if actions.contains(&"email") {
+            format!("{invoices} in {}", count(email_messages(&part), "e-mail"))
+        } else {
+            invoices
+        };
+        // A note every row shares is said once, in the heading.
+        let shared_note = part[0]
+            .note
+            .clone()
+            .filter(|_| part.len() > 1 || actions.contains(&"with-lawyer"))
+            .filter(|n| part.iter().all(|r| r.note.as_ref() == Some(n)));
+        let mut rows_shown = part.clone();
+        let unnoted: Vec<AgendaRow>;
+        if let Some(n) = &shared_note {
+            let prefix = format!("{}: ", title.to_lowercase());
+            heading.push_str(&format!(" · {}", n.strip_prefix(&prefix).unwrap_or(n)));
+            unnoted = part
+                .iter()
+                .map(|r| AgendaRow {
+                    note: None,
+                    ..(*r).clone()
+                })
+                .collect();
+            rows_shown = unnoted.iter().collect();
+        }
+        writeln!(out, "\n{}: {heading}", ctx.bold(title))?;
+        let table = agenda_table(rows_shown, false).without_left_out_line();
+        for h in table.plan(ctx.width).left_out {
+            if !left_out.contains(&h) {
+                left_out.push(h);
+            }
+        }
+        table.write_to(out, ctx.screen())?;
+        if actions.contains(&"letter") {
+            let hint = match part.as_slice() {
+                [one] => format!("write it with dun letter {}", one.invoice),
+                _ => "write each with dun letter INVOICE".to_string(),
+            };
+            writeln!(out, "{hint}")?;
         }
     }
-    let totals: Vec<String> = totals.iter().map(|(c, m)| human(*m, c)).collect();
-    writeln!(
-        out,
-        "\n{} invoice(s) need attention: {} outstanding",
-        seen.len(),
-        totals.join(", ")
-    )?;
+    write!(out, "{}", left_out_line(&left_out, ctx.screen()))?;
+    writeln!(out)?;
+    print_agenda_footer(ctx, rows);
+    Ok(())
+}
 
-    let emails: Vec<&AgendaRow> = rows
-        .iter()
-        .filter(|r| matches!(r.action, "email" | "escalate" | "plan" | "instalment") && !r.to.is_empty())
-        .collect();
-    if !emails.is_empty() {
-        // Ladder e-mails go one per client and kind (rule 9); a plan's each on its own.
-        let messages: BTreeSet<(&str, &str, &str)> = emails
-            .iter()
-            .map(|r| match r.action {
-                "plan" | "instalment" => (r.client.as_str(), r.action, r.invoice.as_str()),
-                _ => (r.client.as_str(), r.action, ""),
-            })
-            .collect();
-        writeln!(
-            out,
-            "run dun send to send {} e-mail(s) covering {} invoice(s)",
-            messages.len(),
-            emails.len()
-        )?;
+/// How many different values.
+fn distinct<T: Ord>(items: impl Iterator<Item = T>) -> usize {
+    items.collect::<BTreeSet<T>>().len()
+}
+
+/// Whether a row is an e-mail `dun send` sends.
+fn is_email(r: &AgendaRow) -> bool {
+    matches!(r.action, "email" | "escalate" | "plan" | "instalment") && !r.to.is_empty()
+}
+
+/// The e-mails `dun send` would send for these rows: a ladder e-mail one per
+/// client and kind (rule 9), a plan's e-mail each on its own.
+fn email_messages(rows: &[&AgendaRow]) -> usize {
+    distinct(rows.iter().filter(|r| is_email(r)).map(|r| match r.action {
+        "plan" | "instalment" => (r.client.as_str(), r.action, r.invoice.as_str()),
+        _ => (r.client.as_str(), r.action, ""),
+    }))
+}
+
+/// The agenda's rows as a table. `with_action`: the one-table form of a
+/// pipe, every field in a column; else one section of a terminal's agenda,
+/// each row's note on a line of its own under it.
+fn agenda_table(rows: Vec<&AgendaRow>, with_action: bool) -> Table {
+    // For a call the number is the point; for an e-mail dun send knows the address.
+    let calls = rows.iter().all(|r| r.action != "email" && r.action != "escalate");
+    let mut columns = vec![
+        Column::text("invoice", 0),
+        Column::text("client", 1).cut(14),
+        Column::text("step", 3).cut(9).optional(),
+        Column::text("due since", 6),
+        Column::number("days late", 2),
+        Column::number("balance", 0),
+        Column::text("to", if calls { 1 } else { 4 }).cut(16).optional(),
+    ];
+    if with_action {
+        columns.insert(0, Column::text("action", 0));
+        columns.push(Column::text("note", 4).optional());
+    }
+    let mut t = Table::new(&columns);
+    for r in rows {
+        let letter_command = format!("dun letter {}", r.invoice);
+        // A letter goes to the client named in the row, and says how under the section.
+        let (to, note) = if r.action == "letter" && !with_action {
+            let note = r.note.clone().filter(|n| *n != letter_command);
+            (Vec::new(), note)
+        } else {
+            (r.to.clone(), r.note.clone())
+        };
+        let mut cells = vec![
+            r.invoice.clone(),
+            r.client_name.clone(),
+            r.step.clone().unwrap_or_else(|| match r.action {
+                "plan" | "instalment" | "broken-plan" => r.action.to_string(),
+                _ => String::new(),
+            }),
+            r.since.to_string(),
+            super::invoice::days_cell(r.days_overdue),
+            human(r.balance_minor, &r.currency),
+            if with_action { to.join("; ") } else { to.join("\n") },
+        ];
+        if with_action {
+            cells.insert(0, r.action.to_string());
+            cells.push(note.unwrap_or_default());
+            t.push(cells);
+        } else {
+            t.push_with_note(cells, note);
+        }
+    }
+    t
+}
+
+/// Totals and hints under the agenda (on stderr when stdout is not a terminal).
+fn print_agenda_footer(ctx: &Context, rows: &[AgendaRow]) {
+    // Totals per currency over the invoices on the agenda, counted once each.
+    let mut seen = BTreeSet::new();
+    let mut totals = Totals::new();
+    for r in rows {
+        if seen.insert(&r.invoice) {
+            // Too large to add up: the line says so rather than a wrong figure.
+            if totals.add(&r.currency, r.balance_minor).is_err() {
+                totals = Totals::new();
+                break;
+            }
+        }
+    }
+    let n = seen.len();
+    ctx.hint(wrap(
+        &format!(
+            "{} {} attention: {} outstanding",
+            count(n, "invoice"),
+            word(n, "needs"),
+            totals.human("too much to add up")
+        ),
+        ctx.width,
+        "  ",
+    ));
+    let all: Vec<&AgendaRow> = rows.iter().collect();
+    let messages = email_messages(&all);
+    if messages > 0 {
+        let invoices = distinct(rows.iter().filter(|r| is_email(r)).map(|r| &r.invoice));
+        ctx.hint(format!(
+            "run dun send to send {} covering {}",
+            count(messages, "e-mail"),
+            count(invoices, "invoice")
+        ));
     }
     if rows.iter().any(|r| r.action == "reply") {
-        writeln!(
-            out,
-            "after reading a reply, record what the client said: dun promise, dun dispute, or dun log INVOICE note --note \"...\""
-        )?;
+        ctx.hint(wrap(
+            "after reading a reply, record what the client said: dun promise, dun dispute, or dun log INVOICE note --note \"...\"",
+            ctx.width,
+            "  ",
+        ));
     }
     if rows.iter().any(|r| r.action == "call" || r.action == "letter") {
-        writeln!(
-            out,
-            "after a call or letter: dun log INVOICE call|letter --outcome ... --note \"...\""
-        )?;
+        ctx.hint(wrap(
+            "after a call or letter: dun log INVOICE call|letter --outcome ... --note \"...\"",
+            ctx.width,
+            "  ",
+        ));
     }
+}
+
+/// Nothing due: say so, and what you are owed all the same.
+fn print_empty_agenda(ctx: &Context, db: &store::Store, not_a_send_day: Option<String>) -> Result<()> {
+    if !store::has_invoices(db.conn())? {
+        ctx.hint(super::summary::NO_INVOICES);
+        return Ok(());
+    }
+    ctx.hint(format!(
+        "Nothing to do today ({} {}).",
+        ctx.today.format("%A"),
+        ctx.today
+    ));
+    if let Some(n) = not_a_send_day {
+        ctx.hint(wrap(&n, ctx.width, ""));
+    }
+    let s = super::summary::figures(ctx, db)?;
+    let mut unpaid = Totals::new();
+    let mut overdue = Totals::new();
+    for c in &s.currencies {
+        unpaid.set(&c.currency, c.unpaid);
+        if c.overdue > 0 {
+            overdue.set(&c.currency, c.overdue);
+        }
+    }
+    let line = if unpaid.is_empty() {
+        "Nothing is unpaid.".to_string()
+    } else if overdue.is_empty() {
+        format!("You are owed {}, none of it overdue.", unpaid.human(""))
+    } else {
+        format!(
+            "You are owed {}, of which {} overdue (dun summary shows more).",
+            unpaid.human(""),
+            overdue.human("")
+        )
+    };
+    ctx.hint(wrap(&line, ctx.width, "  "));
     Ok(())
 }

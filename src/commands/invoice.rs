@@ -16,8 +16,9 @@ use crate::domain::dates::{add_days, days_between};
 use crate::domain::ladder::assess;
 use crate::domain::status::{Status, status};
 use crate::domain::text::{check_invoice_number, check_line, check_note};
+use crate::domain::totals::{Totals, grouped};
 use crate::exit;
-use crate::report::Renderer;
+use crate::report::table::{Column, List, TableRow};
 use crate::store::{self, InvoiceRow, NewInvoice};
 
 pub fn run(ctx: &Context, cmd: InvoiceCommand) -> Result<u8> {
@@ -121,6 +122,46 @@ struct InvoiceListRow {
     paid: String,
     balance: String,
     reference: Option<String>,
+    #[serde(skip)]
+    minor: [i64; 3],
+}
+
+impl TableRow for InvoiceListRow {
+    const COLUMNS: &'static [Column] = &[
+        Column::text("number", 0),
+        Column::text("client", 1).cut(10),
+        Column::text("issued", 5),
+        Column::text("due", 2),
+        Column::text("status", 1),
+        Column::number("days late", 2),
+        Column::text("currency", 0),
+        Column::number("amount", 4),
+        Column::number("paid", 3),
+        Column::number("balance", 0),
+        Column::text("reference", 6).optional(),
+    ];
+
+    fn cells(&self) -> Vec<String> {
+        let [amount, paid, balance] = self.minor.map(|m| grouped(i128::from(m), &self.currency));
+        vec![
+            self.number.clone(),
+            self.client.clone(),
+            self.issued.clone(),
+            self.due.clone(),
+            self.status.to_string(),
+            days_cell(self.days_overdue),
+            self.currency.clone(),
+            amount,
+            paid,
+            balance,
+            self.reference.clone().unwrap_or_default(),
+        ]
+    }
+}
+
+/// Days overdue for a person: blank when the invoice is not overdue.
+pub(crate) fn days_cell(days: i64) -> String {
+    if days > 0 { days.to_string() } else { String::new() }
 }
 
 fn list(ctx: &Context, status_filter: Option<&str>, client: Option<&str>) -> Result<u8> {
@@ -136,14 +177,20 @@ fn list(ctx: &Context, status_filter: Option<&str>, client: Option<&str>) -> Res
     let invoices = store::list_invoices(db.conn(), client_id, ctx.today)?;
     let planned = super::plan::held_by_plans(ctx, db.conn())?;
     let mut out = std::io::stdout().lock();
-    let mut r = Renderer::new(&mut out, ctx.format, ctx.color);
+    let mut list = List::new(&mut out, ctx.format, ctx.screen());
+    let mut sums = [Totals::new(), Totals::new(), Totals::new()];
     for i in &invoices {
         let held = i.held || planned.contains(&i.id);
         let st = status(i.closed.as_deref(), i.balance(), held, i.due, ctx.today);
         if wanted.is_some_and(|w| w != st) {
             continue;
         }
-        r.row(&InvoiceListRow {
+        let balance = if st.is_outstanding() { i.balance() } else { 0 };
+        let minor = [i.amount, i.paid, balance];
+        for (t, m) in sums.iter_mut().zip(minor) {
+            t.add(&i.currency, m).map_err(|e| anyhow!(e))?;
+        }
+        list.row(&InvoiceListRow {
             number: i.number.clone(),
             client: i.client_handle.clone(),
             issued: i.issued.to_string(),
@@ -157,11 +204,28 @@ fn list(ctx: &Context, status_filter: Option<&str>, client: Option<&str>) -> Res
             currency: i.currency.clone(),
             amount: plain(i.amount, &i.currency),
             paid: plain(i.paid, &i.currency),
-            balance: plain(if st.is_outstanding() { i.balance() } else { 0 }, &i.currency),
+            balance: plain(balance, &i.currency),
             reference: i.reference.clone(),
+            minor,
         })?;
     }
-    let n = r.finish(&[
+    for (n, (code, amount)) in sums[0].iter().enumerate() {
+        let cell = |t: &Totals| grouped(t.get(code), code);
+        list.total(vec![
+            if n == 0 { "total".into() } else { String::new() },
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            code.to_string(),
+            grouped(amount, code),
+            cell(&sums[1]),
+            cell(&sums[2]),
+            String::new(),
+        ]);
+    }
+    let n = list.finish(&[
         "number",
         "client",
         "issued",
@@ -176,11 +240,11 @@ fn list(ctx: &Context, status_filter: Option<&str>, client: Option<&str>) -> Res
     ])?;
     if n == 0 && ctx.format == Format::Table {
         if invoices.is_empty() {
-            ctx.say(
+            ctx.hint(
                 "no invoices yet; add one with dun invoice add 2026-001 --client HANDLE --amount 1200.00",
             );
         } else {
-            ctx.say("no invoices match");
+            ctx.hint("no invoices match");
         }
     }
     Ok(exit::OK)

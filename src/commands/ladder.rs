@@ -1,14 +1,13 @@
 //! `dun ladder`: the ladder in force and the schedule it runs on.
 
-use std::io::Write;
-
 use anyhow::Result;
 use serde::Serialize;
 
 use crate::cli::Format;
 use crate::context::Context;
 use crate::exit;
-use crate::report::Renderer;
+use crate::report::table::{Column, List, TableRow};
+use crate::report::words::wrap;
 
 #[derive(Serialize)]
 struct StepRow<'a> {
@@ -19,9 +18,29 @@ struct StepRow<'a> {
     template: Option<&'a str>,
 }
 
+impl TableRow for StepRow<'_> {
+    const COLUMNS: &'static [Column] = &[
+        Column::text("step", 0),
+        Column::number("day", 0),
+        Column::text("action", 0),
+        Column::number("repeat", 1).optional(),
+        Column::text("template", 2).cut(12).optional(),
+    ];
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.step.to_string(),
+            self.day.to_string(),
+            self.action.to_string(),
+            self.repeat.map(|r| r.to_string()).unwrap_or_default(),
+            self.template.unwrap_or("").to_string(),
+        ]
+    }
+}
+
 pub fn ladder(ctx: &Context) -> Result<u8> {
     let mut out = std::io::stdout().lock();
-    let mut r = Renderer::new(&mut out, ctx.format, ctx.color);
+    let mut r = List::new(&mut out, ctx.format, ctx.screen());
     for s in ctx.config.ladder.steps() {
         r.row(&StepRow {
             step: &s.name,
@@ -45,18 +64,19 @@ pub fn ladder(ctx: &Context) -> Result<u8> {
         } else {
             "the default; a [[ladder]] in the config file replaces it".to_string()
         };
-        writeln!(
-            out,
-            "\nday: days after the due date; repeat: done again every N days until the last step"
-        )?;
-        writeln!(
-            out,
-            "e-mails go out on {}, at least {} days apart and {} days after the client's last reply",
-            days.join(", "),
-            ctx.config.schedule.min_gap_days,
-            ctx.config.schedule.min_gap_days
-        )?;
-        writeln!(out, "ladder: {source}")?;
+        ctx.hint("");
+        for line in [
+            "day: days after the due date; repeat: done again every N days until the last step".to_string(),
+            format!(
+                "e-mails go out on {}, at least {} days apart and {} days after the client's last reply",
+                days.join(", "),
+                ctx.config.schedule.min_gap_days,
+                ctx.config.schedule.min_gap_days
+            ),
+            format!("ladder: {source}"),
+        ] {
+            ctx.hint(wrap(&line, ctx.width, "  "));
+        }
     }
     Ok(exit::OK)
 }

@@ -17,6 +17,7 @@ mod overdue;
 pub(crate) mod plan;
 mod rates;
 mod send;
+mod summary;
 
 use anyhow::{Result, anyhow};
 use chrono::NaiveDate;
@@ -71,6 +72,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
                 }
                 Command::Due => due::due(&ctx),
                 Command::Overdue => overdue::overdue(&ctx),
+                Command::Summary => summary::summary(&ctx),
                 Command::Ladder => ladder::ladder(&ctx),
                 Command::Rates => rates::rates(&ctx),
                 Command::Demo => demo::demo(&ctx),

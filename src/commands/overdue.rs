@@ -1,7 +1,7 @@
 //! `dun overdue`: one row per overdue open invoice, oldest first, written as
 //! it is read (CSV and JSON stream; a table is laid out at the end).
 
-use anyhow::Result;
+use anyhow::{Result, anyhow};
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -12,14 +12,16 @@ use crate::context::Context;
 use crate::domain::dates::{add_days, days_between};
 use crate::domain::fees::Party;
 use crate::domain::law::Debt;
+use crate::domain::totals::{Totals, grouped};
 use crate::exit;
-use crate::report::Renderer;
+use crate::report::table::{Column, List, TableRow};
 use crate::store::{self, ScanContext, ScanFilter};
 
 /// The columns of SPEC.md "The overdue report", in order.
 pub const COLUMNS: &[&str] = &[
     "invoice",
     "client",
+    "client_name",
     "email",
     "phone",
     "currency",
@@ -44,6 +46,7 @@ pub const COLUMNS: &[&str] = &[
 struct OverdueRow<'a> {
     invoice: &'a str,
     client: &'a str,
+    client_name: &'a str,
     email: String,
     phone: &'a str,
     currency: &'a str,
@@ -62,6 +65,63 @@ struct OverdueRow<'a> {
     interest: String,
     fees: String,
     reference: Option<&'a str>,
+    #[serde(skip)]
+    minor: [i64; 5],
+}
+
+impl TableRow for OverdueRow<'_> {
+    const COLUMNS: &'static [Column] = &[
+        Column::text("invoice", 0),
+        Column::text("handle", 5),
+        Column::text("client", 1).cut(12),
+        Column::text("email", 8).cut(12),
+        Column::text("phone", 9),
+        Column::text("currency", 0),
+        Column::number("amount", 6),
+        Column::number("paid", 5),
+        Column::number("balance", 0),
+        Column::text("issued", 9),
+        Column::text("due", 3),
+        Column::number("days late", 1),
+        Column::text("bucket", 7),
+        Column::text("last step", 4).cut(9),
+        Column::text("last contact", 4),
+        Column::text("next action", 2).cut(9),
+        Column::text("on", 2),
+        Column::text("hold", 3).optional(),
+        Column::number("interest", 4),
+        Column::number("fees", 4),
+        Column::text("reference", 6).optional(),
+    ];
+
+    fn cells(&self) -> Vec<String> {
+        let [amount, paid, balance, interest, fees] =
+            self.minor.map(|m| grouped(i128::from(m), self.currency));
+        let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        vec![
+            self.invoice.to_string(),
+            self.client.to_string(),
+            self.client_name.to_string(),
+            self.email.replace(", ", "\n"),
+            self.phone.to_string(),
+            self.currency.to_string(),
+            amount,
+            paid,
+            balance,
+            self.issued.to_string(),
+            self.due.to_string(),
+            self.days_overdue.to_string(),
+            self.bucket.to_string(),
+            self.last_step.unwrap_or("").to_string(),
+            date(self.last_contact),
+            self.next_action.clone().unwrap_or_default(),
+            date(self.next_action_date),
+            self.hold.unwrap_or("").to_string(),
+            interest,
+            fees,
+            self.reference.unwrap_or("").to_string(),
+        ]
+    }
 }
 
 /// The ageing bucket of SPEC.md.
@@ -85,7 +145,8 @@ pub fn overdue(ctx: &Context) -> Result<u8> {
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
-    let mut r = Renderer::new(&mut out, ctx.format, ctx.color);
+    let mut r = List::new(&mut out, ctx.format, ctx.screen());
+    let mut sums: [Totals; 5] = Default::default();
     // Statutory charges need each client's law and the payments' dates.
     let fees = &ctx.config.fees;
     let (laws, payments) = if fees.statutory {
@@ -147,9 +208,14 @@ pub fn overdue(ctx: &Context) -> Result<u8> {
             Some((name, on)) => (Some(name), on),
             None => (None, None),
         };
+        let minor = [inv.amount, inv.paid, inv.balance(), charges.interest, charges.fee];
+        for (t, m) in sums.iter_mut().zip(minor) {
+            t.add(&inv.currency, m).map_err(|e| anyhow!(e))?;
+        }
         r.row(&OverdueRow {
             invoice: &inv.number,
             client: &inv.client_handle,
+            client_name: &inv.client_name,
             email: inv
                 .emails()
                 .iter()
@@ -173,12 +239,28 @@ pub fn overdue(ctx: &Context) -> Result<u8> {
             interest: plain(charges.interest, &inv.currency),
             fees: plain(charges.fee, &inv.currency),
             reference: inv.reference.as_deref(),
+            minor,
         })
     })?;
-    let n = r.finish(COLUMNS)?;
+    for (n, (code, _)) in sums[0].iter().enumerate() {
+        let mut cells = vec![String::new(); OverdueRow::COLUMNS.len()];
+        cells[0] = if n == 0 { "total".into() } else { String::new() };
+        cells[5] = code.to_string();
+        for (cell, t) in [6, 7, 8, 18, 19].into_iter().zip(&sums) {
+            cells[cell] = grouped(t.get(code), code);
+        }
+        r.total(cells);
+    }
+    let fees_on = ctx.config.fees.enabled();
+    let n = r.finish_with(COLUMNS, |t| {
+        if !fees_on {
+            t.drop_column("interest");
+            t.drop_column("fees");
+        }
+    })?;
     drop(out);
     if n == 0 && failed == 0 && ctx.format == Format::Table {
-        ctx.say(format!("Nothing is overdue on {}.", ctx.today));
+        ctx.hint(format!("Nothing is overdue on {}.", ctx.today));
     }
     Ok(if failed > 0 { exit::FAILURE } else { exit::OK })
 }

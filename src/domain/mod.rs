@@ -16,4 +16,6 @@ pub mod plan;
 pub mod reference;
 pub mod status;
 pub mod story;
+pub mod summary;
 pub mod text;
+pub mod totals;

@@ -4,6 +4,12 @@
 //! follows RFC 4180 and makes text cells formula-safe; JSON is an array of
 //! objects with the row's field names as keys; tables are aligned columns
 //! with no decoration beyond a bold header on a colour terminal.
+//!
+//! Tables for a person, sized to the terminal, are in [`table`] (its top
+//! says how a command prints one); counted words ("1 e-mail") in [`words`].
+
+pub mod table;
+pub mod words;
 
 use std::io::Write;
 

@@ -12,6 +12,7 @@ mod inbox;
 mod invoices;
 mod plans;
 mod scan;
+mod summary;
 
 pub use bank::*;
 pub use charges::*;
@@ -21,6 +22,7 @@ pub use inbox::*;
 pub use invoices::*;
 pub use plans::*;
 pub use scan::*;
+pub use summary::*;
 
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};

@@ -529,9 +529,10 @@ fn walk_a_custom_ladder_from_the_config() {
 }
 
 /// The columns of SPEC.md "The overdue report", in order.
-const OVERDUE_COLUMNS: [&str; 20] = [
+const OVERDUE_COLUMNS: [&str; 21] = [
     "invoice",
     "client",
+    "client_name",
     "email",
     "phone",
     "currency",
@@ -800,7 +801,8 @@ const DUE_COLUMNS: [&str; 11] = [
     "note",
 ];
 
-/// The overdue report carries no client name; `dun due --format csv` does.
+/// Client names that look like formulas are defused in `dun due --format
+/// csv` and in the overdue report's `client_name`.
 #[test]
 fn due_csv_defuses_client_names_that_look_like_formulas() {
     let env = formula_agenda(|h| format!("ap@{h}.example"));
@@ -819,6 +821,12 @@ fn due_csv_defuses_client_names_that_look_like_formulas() {
             assert!(!cell.starts_with(FORMULA_STARTS), "column {key}: {cell:?}");
         }
     }
+
+    let next_day = env.run_with(&[("DUN_TODAY", "2026-11-24")], &["overdue", "--format", "csv"]);
+    let (header, records) = parse_csv(next_day.ok());
+    assert_eq!(header, OVERDUE_COLUMNS);
+    let names: BTreeSet<&str> = records.iter().map(|r| r[2].as_str()).collect();
+    assert_eq!(names, expected.iter().map(String::as_str).collect());
 }
 
 #[test]

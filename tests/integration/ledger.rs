@@ -203,8 +203,10 @@ fn the_walk_through_of_issue_2() {
             "e-mail ap@acme.example",
             "phone +46 8 123 45 67",
             "language sv",
-            "2026-014 2026-11-01 2026-12-01 on-hold 1200.00 200.00 1000.00 SEK",
+            "2026-014 2026-11-01 2026-12-01 on-hold 2 SEK 1,200.00 200.00 1,000.00",
+            "total SEK 1,200.00 200.00 1,000.00",
             "Outstanding: 1,000.00 SEK",
+            "2026-12-03 2026-014 SEK 200.00 bank 2",
             "2026-12-03 2026-014 call to client · promised · pays Friday",
         ],
     );
@@ -284,6 +286,7 @@ fn client_add_list_show_edit_remove() {
             "phone",
             "lang",
             "open_invoices",
+            "currency",
             "balance"
         ]
     );
