@@ -860,8 +860,10 @@ fn remove(ctx: &Context, handle: &str) -> Result<u8> {
         let n = store::count_client_invoices(tx, c.id)?;
         if n > 0 {
             bail!(
-                "client {} has {n} invoice(s), and dun keeps their record; void or write off the invoices instead of removing the client",
-                c.handle
+                "client {} has {}, and dun keeps their record; void or write off {} instead of removing the client",
+                c.handle,
+                count(n, "invoice"),
+                if n == 1 { "it" } else { "the invoices" }
             );
         }
         store::delete_client(tx, c.id)

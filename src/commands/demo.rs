@@ -199,8 +199,9 @@ pub fn demo(ctx: &Context) -> Result<u8> {
         let existing = store::count_clients(tx)?;
         if existing > 0 {
             bail!(
-                "{} already holds {existing} client(s); dun demo fills only a new, empty database: try dun --db /tmp/dun-demo.db demo",
-                ctx.db_path.display()
+                "{} already holds {}; dun demo fills only a new, empty database: try dun --db /tmp/dun-demo.db demo",
+                ctx.db_path.display(),
+                crate::report::words::count(existing, "client")
             );
         }
         let mut ids = Vec::new();
@@ -238,11 +239,14 @@ pub fn demo(ctx: &Context) -> Result<u8> {
     })?;
     let db_arg = format!(" --db {}", ctx.db_path.display());
     ctx.say(format!(
-        "filled {} with {clients} example clients and {invoices} invoices for {today}",
-        ctx.db_path.display()
+        "filled {} with {} and {} for {today}",
+        ctx.db_path.display(),
+        crate::report::words::count(clients, "example client"),
+        crate::report::words::count(invoices, "invoice")
     ));
     ctx.say(format!("try: dun{db_arg} due     (the agenda)"));
     ctx.say(format!("     dun{db_arg} overdue (the overdue report)"));
+    ctx.say(format!("     dun{db_arg} summary (what you are owed)"));
     ctx.say(format!("     dun{db_arg} invoice show {}-002", today.year()));
     Ok(exit::OK)
 }

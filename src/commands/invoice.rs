@@ -474,7 +474,7 @@ fn show(ctx: &Context, number: &str) -> Result<u8> {
         v.client
     )?;
     let status_line = match st {
-        Status::Overdue => format!("overdue, {} days", v.days_overdue),
+        Status::Overdue => format!("overdue, {}", crate::report::words::count(v.days_overdue, "day")),
         Status::OnHold => format!("on hold ({})", v.hold.as_deref().unwrap_or("hold")),
         other => other.as_str().to_string(),
     };
@@ -520,11 +520,11 @@ fn show(ctx: &Context, number: &str) -> Result<u8> {
                 .map(|p| format!("{}%", crate::domain::law::percent_text(p.ppm, '.')))
                 .collect();
             parts.push(format!(
-                "{} {} ({} a year, simple, {} days)",
+                "{} {} ({} a year, simple, {})",
                 names.interest.to_lowercase(),
                 human(charges.interest, &inv.currency),
                 rates.join(" then "),
-                charges.interest_days
+                crate::report::words::count(charges.interest_days, "day")
             ));
         }
         writeln!(

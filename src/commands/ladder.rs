@@ -7,7 +7,7 @@ use crate::cli::Format;
 use crate::context::Context;
 use crate::exit;
 use crate::report::table::{Column, List, TableRow};
-use crate::report::words::wrap;
+use crate::report::words::{count, wrap};
 
 #[derive(Serialize)]
 struct StepRow<'a> {
@@ -68,10 +68,10 @@ pub fn ladder(ctx: &Context) -> Result<u8> {
         for line in [
             "day: days after the due date; repeat: done again every N days until the last step".to_string(),
             format!(
-                "e-mails go out on {}, at least {} days apart and {} days after the client's last reply",
+                "e-mails go out on {}, at least {} apart and {} after the client's last reply",
                 days.join(", "),
-                ctx.config.schedule.min_gap_days,
-                ctx.config.schedule.min_gap_days
+                count(ctx.config.schedule.min_gap_days, "day"),
+                count(ctx.config.schedule.min_gap_days, "day")
             ),
             format!("ladder: {source}"),
         ] {

@@ -168,8 +168,8 @@ pub(crate) fn report(ctx: &Context, c: &NewContact, number: &str, step: Option<&
     }
     if c.inbound {
         ctx.say(format!(
-            "a reply holds the ladder for {} days",
-            ctx.config.schedule.min_gap_days
+            "a reply holds the ladder for {}",
+            crate::report::words::count(ctx.config.schedule.min_gap_days, "day")
         ));
     }
     if c.outcome == Some(Outcome::Disputed) {

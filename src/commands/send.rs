@@ -493,8 +493,8 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
             .map(|u| format!("{} {} of {}", u.number, u.step, u.on))
             .collect();
         eprintln!(
-            "warning: {} e-mail(s) may or may not have gone out (dun stopped while sending them): {}; dun will not send them again unless you run dun send --resend-unknown",
-            unknown.len(),
+            "warning: {} may or may not have gone out (dun stopped while sending them): {}; dun will not send them again unless you run dun send --resend-unknown",
+            crate::report::words::count(unknown.len(), "e-mail"),
             list.join(", ")
         );
     }
@@ -579,8 +579,9 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
     let invoices: usize = previews.iter().map(|p| p.entries.len()).sum();
     if args.dry_run {
         ctx.say(format!(
-            "Would send {} e-mail(s) covering {invoices} invoice(s) (dry run: nothing sent, nothing written):",
-            previews.len()
+            "Would send {} covering {} (dry run: nothing sent, nothing written):",
+            crate::report::words::count(previews.len(), "e-mail"),
+            crate::report::words::count(invoices, "invoice")
         ));
         for p in &previews {
             ctx.say(format!("  {}", describe(p)));
@@ -595,7 +596,11 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
             )
             .into());
         }
-        println!("{} e-mail(s) covering {invoices} invoice(s):", previews.len());
+        println!(
+            "{} covering {}:",
+            crate::report::words::count(previews.len(), "e-mail"),
+            crate::report::words::count(invoices, "invoice")
+        );
         for p in &previews {
             println!("  {}", describe(p));
         }
@@ -702,7 +707,9 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
     bar.finish_and_clear();
     mailer.quit();
     ctx.say(format!(
-        "Sent {sent} e-mail(s) covering {sent_invoices} invoice(s)."
+        "Sent {} covering {}.",
+        crate::report::words::count(sent, "e-mail"),
+        crate::report::words::count(sent_invoices, "invoice")
     ));
     if failures.is_empty() {
         return Ok(if not_sent.is_empty() {
@@ -715,8 +722,8 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
         eprintln!("error: not sent: {f}");
     }
     eprintln!(
-        "error: {} e-mail(s) failed; they are logged as failed and the next dun send tries them again",
-        failures.len()
+        "error: {} failed; they are logged as failed and the next dun send tries them again",
+        crate::report::words::count(failures.len(), "e-mail")
     );
     Ok(exit::SEND_FAILED)
 }

@@ -569,7 +569,7 @@ fn the_server_going_away_mid_run_fails_the_rest_and_the_next_run_finishes() {
     }
     server.set_mode(Mode::GoneAfter(1));
     let stderr = send(&env).fails(3).to_string();
-    assert!(stderr.contains("2 e-mail(s) failed"), "{stderr}");
+    assert!(stderr.contains("2 e-mails failed"), "{stderr}");
     assert_eq!(recipients(&server.take()), ["ap@a.example"]);
     let states: Vec<(String, String)> = emails(&env)
         .into_iter()
