@@ -14,20 +14,27 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
+    /// None: plain `dun`, which prints a short overview.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
+/// The options every command takes. `DUN_DB`, `DUN_CONFIG` and `DUN_TODAY`
+/// are read by the context, not by clap: a value clap takes from the
+/// environment counts as typed, and its usage line after an error would
+/// list them as if they were required.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
-    /// The database file [default: ~/.local/share/dun/dun.db]
-    #[arg(long, env = "DUN_DB", global = true, value_name = "PATH")]
+    /// The database file; env DUN_DB [default: ~/.local/share/dun/dun.db]
+    #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
-    /// The config file [default: ~/.config/dun/config.toml]
-    #[arg(long, env = "DUN_CONFIG", global = true, value_name = "PATH")]
+    /// The config file; env DUN_CONFIG [default: ~/.config/dun/config.toml]
+    #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// The date every rule is computed for: YYYY-MM-DD [default: the system date]
-    #[arg(long, env = "DUN_TODAY", global = true, value_name = "DATE")]
+    /// The date every rule is computed for: YYYY-MM-DD, today or yesterday;
+    /// env DUN_TODAY [default: the system date]
+    #[arg(long, global = true, value_name = "DATE")]
     pub today: Option<String>,
     /// Output format for lists and records
     #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
@@ -87,6 +94,7 @@ pub enum Command {
         /// How it was paid, e.g. bank, card, cash
         #[arg(long)]
         method: Option<String>,
+        /// A note kept with the payment, e.g. the bank's reference
         #[arg(long)]
         note: Option<String>,
     },
@@ -94,31 +102,44 @@ pub enum Command {
     Log(LogArgs),
     /// Hold the ladder until the client's promised payment date
     Promise {
+        /// The invoice number
         number: String,
         /// The date the client promised to pay by
         #[arg(long, value_name = "DATE")]
         until: String,
+        /// A note kept with the promise, e.g. who promised
         #[arg(long)]
         note: Option<String>,
     },
     /// Hold the ladder while the client disputes the invoice
     Dispute {
+        /// The invoice number
         number: String,
+        /// What the client disputes, kept with the invoice
         #[arg(long)]
         reason: Option<String>,
     },
     /// End a dispute: the ladder resumes
-    Resolve { number: String },
+    Resolve {
+        /// The invoice number
+        number: String,
+    },
     /// Pause the ladder for an invoice, until a date or until `dun resume`
     Pause {
+        /// The invoice number
         number: String,
+        /// The last day of the pause [default: until dun resume]
         #[arg(long, value_name = "DATE")]
         until: Option<String>,
     },
     /// End a pause: the ladder resumes
-    Resume { number: String },
+    Resume {
+        /// The invoice number
+        number: String,
+    },
     /// Record a final settlement: AMOUNT received, the rest written down
     Settle {
+        /// The invoice number
         number: String,
         /// The amount received in full and final settlement
         #[arg(allow_negative_numbers = true)]
@@ -126,12 +147,15 @@ pub enum Command {
         /// The day the settlement money arrived [default: today]
         #[arg(long, value_name = "DATE")]
         on: Option<String>,
+        /// A note kept with the settlement, e.g. the terms agreed
         #[arg(long)]
         note: Option<String>,
     },
     /// Write off what is left of an invoice: it leaves the ladder for good
     WriteOff {
+        /// The invoice number
         number: String,
+        /// Why it is written off, kept with the invoice
         #[arg(long)]
         reason: Option<String>,
     },
@@ -163,8 +187,11 @@ pub enum Command {
     Demo,
     /// Read bank statements, match the payments to open invoices and record them
     Bank(BankArgs),
+    /// Print the manual page (roff): dun man | man -l -
+    Man,
     /// Print shell completions for bash, zsh, fish, elvish or powershell
     Completions {
+        /// The shell to print completions for
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
@@ -182,6 +209,7 @@ pub enum ClientCommand {
         /// An e-mail address for reminders, optionally with the name of the person who reads it: "Jane Cole <jane@acme.example>" (repeat for several)
         #[arg(long = "email", value_name = "E")]
         emails: Vec<String>,
+        /// The phone number to call, as you would dial it, e.g. "+46 8 123 45 67"
         #[arg(long)]
         phone: Option<String>,
         /// Language of messages: en, sv, tr, ru, ro [default: from config]
@@ -193,6 +221,7 @@ pub enum ClientCommand {
         /// The role of the escalation contact at the same position, e.g. CFO (repeatable)
         #[arg(long = "role", value_name = "ROLE")]
         roles: Vec<String>,
+        /// Notes for yourself about the client (never sent)
         #[arg(long)]
         notes: Option<String>,
         #[command(flatten)]
@@ -200,28 +229,37 @@ pub enum ClientCommand {
     },
     /// List clients with their open balances
     List,
-    /// The client's statement: details, invoices, balances and contact history
-    Show { handle: String },
+    /// The client's statement: details, invoices, balances, payments and contact history
+    Show {
+        /// The client's handle
+        handle: String,
+    },
     /// Change a client's details
     Edit {
+        /// The client's handle
         handle: String,
+        /// The client's new name, as on your invoices
         #[arg(long)]
         name: Option<String>,
         /// Replace the e-mail addresses, each optionally "Name <address>" (repeat for several); clears a bounce
         #[arg(long = "email", value_name = "E")]
         emails: Vec<String>,
+        /// The new phone number; "" clears it
         #[arg(long)]
         phone: Option<String>,
+        /// The new language of messages: en, sv, tr, ru, ro
         #[arg(long)]
         lang: Option<String>,
         /// Add an escalation contact, "Name <e-mail>" (repeatable)
         #[arg(long = "contact", value_name = "\"NAME <E-MAIL>\"")]
         contacts: Vec<String>,
+        /// The role of the added contact at the same position, e.g. CFO (repeatable)
         #[arg(long = "role", value_name = "ROLE")]
         roles: Vec<String>,
         /// Remove the escalation contact with this name
         #[arg(long = "remove-contact", value_name = "NAME")]
         remove_contacts: Vec<String>,
+        /// Replace your notes about the client; "" clears them
         #[arg(long)]
         notes: Option<String>,
         #[command(flatten)]
@@ -231,7 +269,10 @@ pub enum ClientCommand {
         business: bool,
     },
     /// Remove a client that has no invoices
-    Remove { handle: String },
+    Remove {
+        /// The client's handle
+        handle: String,
+    },
 }
 
 /// Who the client is on paper and in law (letters, statutory charges).
@@ -267,26 +308,38 @@ pub enum InvoiceCommand {
         client: Option<String>,
     },
     /// The invoice and its whole timeline
-    Show { number: String },
+    Show {
+        /// The invoice number
+        number: String,
+    },
     /// Change an invoice's details
     Edit {
+        /// The invoice number
         number: String,
+        /// The corrected invoice total, like 1200.00
         #[arg(long, allow_negative_numbers = true)]
         amount: Option<String>,
+        /// The corrected currency, an ISO 4217 code like EUR
         #[arg(long)]
         currency: Option<String>,
+        /// The corrected issue date
         #[arg(long, value_name = "DATE")]
         issued: Option<String>,
+        /// The corrected due date
         #[arg(long, value_name = "DATE")]
         due: Option<String>,
+        /// What the invoice is for, as the reminders quote it; "" clears it
         #[arg(long)]
         description: Option<String>,
+        /// Where the client can pay; "" clears it
         #[arg(long, value_name = "URL")]
         pay_link: Option<String>,
     },
     /// Cancel an invoice that was issued in error
     Void {
+        /// The invoice number
         number: String,
+        /// Why it is void, kept with the invoice
         #[arg(long)]
         reason: Option<String>,
     },
@@ -314,6 +367,7 @@ pub struct InvoiceAdd {
     /// Payment terms in days after the issue date, 0 to 3650 [default: from config, else 30]
     #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(0..=3650))]
     pub terms: Option<u32>,
+    /// What the invoice is for, as the reminders quote it
     #[arg(long)]
     pub description: Option<String>,
     /// Where the client can pay
@@ -333,6 +387,7 @@ pub struct LogArgs {
     /// no-answer, voicemail, talked, promised, disputed, refused, replied or bounced
     #[arg(long)]
     pub outcome: Option<String>,
+    /// What was said or done, kept in the contact log
     #[arg(long)]
     pub note: Option<String>,
     /// The client contacted you (a reply holds the ladder for min_gap_days)

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 
 use crate::cli::{Color, Format, Global};
 use crate::config::Config;
-use crate::domain::dates::parse_iso;
+use crate::domain::dates::parse_date;
 use crate::store::Store;
 
 pub struct Context {
@@ -31,6 +31,13 @@ pub struct Context {
     pub width: Option<usize>,
     pub quiet: bool,
     pub verbose: bool,
+}
+
+/// What was typed for an option, else its environment variable (empty is unset).
+fn typed_or_env(typed: &Option<PathBuf>, var: &str) -> Option<PathBuf> {
+    typed
+        .clone()
+        .or_else(|| std::env::var_os(var).filter(|v| !v.is_empty()).map(PathBuf::from))
 }
 
 /// The width tables are fitted to, read once: none with `--wide` or when
@@ -57,7 +64,7 @@ fn project_dirs() -> Option<directories::ProjectDirs> {
 
 /// The config path in force, without reading the file.
 pub fn config_path(global: &Global) -> Result<PathBuf> {
-    match &global.config {
+    match &typed_or_env(&global.config, "DUN_CONFIG") {
         Some(p) => Ok(p.clone()),
         None => project_dirs()
             .map(|d| d.config_dir().join("config.toml"))
@@ -69,13 +76,16 @@ pub fn config_path(global: &Global) -> Result<PathBuf> {
 
 impl Context {
     pub fn resolve(global: &Global) -> Result<Context> {
-        let today = match &global.today {
-            Some(t) => parse_iso(t.trim()).ok_or_else(|| {
-                anyhow!("--today/DUN_TODAY \"{t}\" is not a date; write YYYY-MM-DD, like 2026-12-04")
-            })?,
-            None => chrono::Local::now().date_naive(),
+        let clock = chrono::Local::now().date_naive();
+        let typed_today = global
+            .today
+            .clone()
+            .or_else(|| std::env::var("DUN_TODAY").ok().filter(|v| !v.is_empty()));
+        let today = match &typed_today {
+            Some(t) => parse_date(t, clock).map_err(|e| anyhow!("--today/DUN_TODAY: {e}"))?,
+            None => clock,
         };
-        let db_path = match &global.db {
+        let db_path = match &typed_or_env(&global.db, "DUN_DB") {
             Some(p) => p.clone(),
             None => project_dirs()
                 .map(|d| d.data_dir().join("dun.db"))

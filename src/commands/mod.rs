@@ -12,6 +12,7 @@ mod invoice;
 mod ladder;
 mod letter;
 mod log;
+mod manual;
 mod money;
 mod overdue;
 pub(crate) mod plan;
@@ -32,8 +33,12 @@ use crate::exit;
 use crate::store::{self, ClientRow, InvoiceRow};
 
 pub fn dispatch(cli: Cli) -> Result<u8> {
-    match cli.command {
+    let Some(command) = cli.command else {
+        return manual::overview();
+    };
+    match command {
         Command::Init { force } => init::init(&cli.global, force),
+        Command::Man => manual::man(),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut script = Vec::new();
@@ -83,7 +88,9 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
                 Command::Plan(args) => plan::plan(&ctx, args),
                 Command::Smtp(crate::cli::SmtpCommand::Test) => send::smtp_test(&ctx),
                 Command::Inbox(args) => inbox::run(&ctx, args),
-                Command::Init { .. } | Command::Completions { .. } => unreachable!("handled above"),
+                Command::Init { .. } | Command::Completions { .. } | Command::Man => {
+                    unreachable!("handled above")
+                }
             }
         }
     }
