@@ -389,20 +389,19 @@ impl Config {
             let line = number.map(|l| format!("line {l}: ")).unwrap_or_default();
             let message = e.message().trim_end();
             // serde's type errors quote the value; never echo what may be a password.
-            let key = number
-                .and_then(|l| text.lines().nth(l - 1))
-                .and_then(|l| l.split_once('='))
-                .map(|(k, _)| format!("{} ", k.trim()))
-                .unwrap_or_default();
-            if message.starts_with("invalid type") {
-                let expected = message
-                    .rsplit_once(", expected ")
-                    .map_or("another type", |(_, x)| x);
-                return anyhow!("{line}{key}has the wrong type; expected {expected}");
-            }
-            // A number out of range (`grace_days = -1`): say which key.
-            if message.starts_with("invalid value") {
-                return anyhow!("{line}{key}has an {message}");
+            let untagged = message.starts_with("data did not match any variant of untagged enum");
+            if message.starts_with("invalid type") || message.starts_with("invalid value") || untagged {
+                let expected = match message.rsplit_once(", expected ") {
+                    _ if untagged => "one of its forms",
+                    Some((_, x)) => x,
+                    None => "another type",
+                };
+                let key = number
+                    .and_then(|l| text.lines().nth(l - 1))
+                    .and_then(|l| l.split_once('='))
+                    .map(|(k, _)| k.trim().trim_matches('"').to_string())
+                    .unwrap_or_else(|| "the value".to_string());
+                return anyhow!("{line}{}", type_advice(&key, expected));
             }
             anyhow!("{line}{message}")
         })?;
@@ -743,8 +742,14 @@ impl Config {
         if !file.ladder.is_empty() {
             let mut steps = Vec::new();
             for (i, s) in file.ladder.into_iter().enumerate() {
-                let action = StepAction::parse(&s.action)
-                    .map_err(|e| anyhow!("[[ladder]] step {} \"{}\": {e}", i + 1, s.name))?;
+                let action = StepAction::parse(&s.action).map_err(|e| {
+                    anyhow!(
+                        "{}[[ladder]] step {} \"{}\": {e}",
+                        ladder_line(text, i, Some("action")),
+                        i + 1,
+                        s.name
+                    )
+                })?;
                 steps.push(Step {
                     name: s.name.trim().to_string(),
                     day: s.day,
@@ -756,7 +761,12 @@ impl Config {
                     repeat: s.repeat,
                 });
             }
-            c.ladder = Ladder::new(steps).map_err(|e| anyhow!("[[ladder]]: {e}"))?;
+            c.ladder = Ladder::new(steps).map_err(|e| {
+                let line = ladder_error_place(&e)
+                    .map(|(i, key)| ladder_line(text, i, key))
+                    .unwrap_or_default();
+                anyhow!("{line}[[ladder]]: {e}")
+            })?;
             c.custom_ladder = true;
         }
         if let Some(m) = file.bank.csv {
@@ -972,6 +982,106 @@ fn maildir_path(text: &str) -> Result<std::path::PathBuf, String> {
         return Ok(std::path::PathBuf::from(home).join(rest));
     }
     Ok(std::path::PathBuf::from(t))
+}
+
+/// What a key of the wrong type must be, in words and with an example,
+/// instead of serde's type names (`u16`, `f64`, `a string`).
+fn type_advice(key: &str, expected: &str) -> String {
+    let example = match key {
+        "port" => Some("587"),
+        "terms_days" => Some("30"),
+        "min_gap_days" | "repeat" => Some("7"),
+        "day" => Some("14"),
+        "timeout_secs" => Some("30"),
+        "interest_percent" => Some("8.0"),
+        "flat_fee" => Some("\"40.00\""),
+        "currency" => Some("\"SEK\""),
+        "language" => Some("\"en\""),
+        "country" => Some("\"SE\""),
+        "security" => Some("\"starttls\""),
+        "host" => Some("\"smtp.example.org\""),
+        "username" | "email" | "reply_to" => Some("\"you@example.org\""),
+        "action" => Some("\"email\""),
+        "send_days" => Some("[\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]"),
+        "allow_insecure" => Some("false"),
+        _ => None,
+    };
+    let like = |what: &str| match example {
+        Some(e) => format!("{key} must be {what}, like {e}"),
+        None => format!("{key} must be {what}"),
+    };
+    match expected {
+        "u8" => like("a whole number from 0 to 255"),
+        "u16" => like("a whole number from 0 to 65535"),
+        "u32" | "u64" | "usize" => like("a whole number of 0 or more"),
+        "i8" | "i16" | "i32" | "i64" | "isize" => like("a whole number"),
+        "f32" | "f64" => like("a number"),
+        "a string" | "a borrowed string" | "a character" => match example {
+            Some(e) => format!("{key} must be in quotes, like {e}"),
+            None => format!("{key} must be text in quotes"),
+        },
+        "a boolean" => format!("{key} must be true or false"),
+        "a sequence" => like("a list in brackets"),
+        "one of its forms" if key == "flat_fee" => format!(
+            "{key} must be in quotes, like \"40.00\", or a table per currency, like [fees.flat_fee] EUR = \"40.00\""
+        ),
+        "one of its forms" => {
+            format!("{key} is not written in a form dun reads; see the commented config dun init writes")
+        }
+        other if other.starts_with("struct") || other.contains("map") => {
+            format!("{key} must be a [section] of its own")
+        }
+        other => format!("{key} must be {other}"),
+    }
+}
+
+/// The line of `key` in the `index`-th `[[ladder]]` entry of `text` (or of
+/// the entry's header when the key is not written), as "line N: ".
+fn ladder_line(text: &str, index: usize, key: Option<&str>) -> String {
+    let mut entries = 0;
+    let mut header = None;
+    for (n, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        if t.starts_with('[') {
+            if header.is_some() {
+                break; // the next table: the key is not in this entry
+            }
+            if t.starts_with("[[ladder]]") {
+                entries += 1;
+                if entries == index + 1 {
+                    header = Some(n);
+                }
+            }
+            continue;
+        }
+        if header.is_some()
+            && let Some(k) = key
+            && t.strip_prefix(k)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        {
+            return format!("line {}: ", n + 1);
+        }
+    }
+    header.map(|n| format!("line {}: ", n + 1)).unwrap_or_default()
+}
+
+/// The 0-based step and the key a `Ladder::new` error is about, from its
+/// words ("ladder step 2 \"call\": day 3 comes before ...").
+fn ladder_error_place(message: &str) -> Option<(usize, Option<&'static str>)> {
+    let rest = message.strip_prefix("ladder step ")?;
+    let n: usize = rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()?;
+    let key = if rest.contains("template") {
+        Some("template")
+    } else if rest.contains("repeat") {
+        Some("repeat")
+    } else if rest.contains(" day ") {
+        Some("day")
+    } else if rest.contains("name") {
+        Some("name")
+    } else {
+        None
+    };
+    Some((n.checked_sub(1)?, key))
 }
 
 /// A config holding a password must be readable by its owner only.
@@ -1211,6 +1321,62 @@ mod tests {
             e.contains("line 3") && e.contains("password") && !e.contains("31415926"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn wrong_types_are_said_in_words_with_an_example() {
+        for (text, said) in [
+            (
+                "[smtp]\nhost = \"x\"\nport = \"28525\"",
+                "line 3: port must be a whole number from 0 to 65535, like 587",
+            ),
+            (
+                "[smtp]\nhost = \"x\"\nport = 70000",
+                "line 3: port must be a whole number from 0 to 65535, like 587",
+            ),
+            (
+                "[fees]\ninterest_percent = \"8%\"",
+                "line 2: interest_percent must be a number, like 8.0",
+            ),
+            (
+                "[fees]\nflat_fee = 60",
+                "line 2: flat_fee must be in quotes, like \"40.00\"",
+            ),
+            (
+                "[schedule]\nsend_days = \"mon\"",
+                "line 2: send_days must be a list in brackets, like [\"mon\"",
+            ),
+            (
+                "[smtp]\nhost = \"x\"\nallow_insecure = \"yes\"",
+                "line 3: allow_insecure must be true or false",
+            ),
+        ] {
+            let e = Config::parse(text).unwrap_err().to_string();
+            assert!(e.starts_with(said), "{text}:\n  {e}");
+            for rust in ["u16", "f64", "a string", "wrong type"] {
+                assert!(!e.contains(rust), "{text}: {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_bad_ladder_step_names_its_line() {
+        let text = "[defaults]\ncurrency = \"SEK\"\n\n[[ladder]]\nname = \"reminder\"\nday = 0\naction = \"email\"\ntemplate = \"reminder\"\n\n[[ladder]]\n# the phone\nname = \"x\"\nday = 7\naction = \"fax\"\n";
+        let e = Config::parse(text).unwrap_err().to_string();
+        assert!(
+            e.starts_with("line 14: [[ladder]] step 2 \"x\": action \"fax\""),
+            "{e}"
+        );
+        let text = "[[ladder]]\nname = \"a\"\nday = 5\naction = \"call\"\n[[ladder]]\nname = \"b\"\nday = 2\naction = \"call\"\n";
+        let e = Config::parse(text).unwrap_err().to_string();
+        assert!(
+            e.starts_with("line 7: [[ladder]]: ladder step 2 \"b\": day 2"),
+            "{e}"
+        );
+        let text = "[[ladder]]\nname = \"a\"\nday = 5\naction = \"email\"\n";
+        let e = Config::parse(text).unwrap_err().to_string();
+        assert!(e.starts_with("line 1: [[ladder]]: ladder step 1 \"a\""), "{e}");
+        assert!(e.contains("needs a template"), "{e}");
     }
 
     #[test]

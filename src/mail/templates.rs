@@ -332,7 +332,7 @@ pub fn render_text(text: &str, origin: &str, vars: &MessageVars) -> Result<Rende
     let render = |source: &str, line_offset: usize| {
         env.render_str(source, minijinja::value::Serde(vars))
             .map_err(|e| {
-                let mut msg = e.to_string();
+                let mut msg = template_error(&e, vars);
                 if let Some(line) = e.line() {
                     msg = format!("line {}: {msg}", line + line_offset);
                 }
@@ -360,6 +360,41 @@ pub fn render_text(text: &str, origin: &str, vars: &MessageVars) -> Result<Rende
     })
 }
 
+/// A template error in words: an unknown name is named, with the names
+/// that are there (at the top, or inside the value before its last dot).
+fn template_error(e: &minijinja::Error, vars: &MessageVars) -> String {
+    let detail = e.detail().unwrap_or("");
+    if e.kind() != minijinja::ErrorKind::UndefinedError {
+        return if detail.is_empty() {
+            e.kind().to_string()
+        } else {
+            format!("{}: {detail}", e.kind())
+        };
+    }
+    // minijinja says "`invoice.nosuch` is undefined".
+    let Some(name) = detail.split('`').nth(1).filter(|n| !n.is_empty()) else {
+        return "a value the template uses is not defined".to_string();
+    };
+    let known = serde_json::to_value(vars).unwrap_or_default();
+    let (parent, inside) = match name.rsplit_once('.') {
+        Some((parent, _)) => (
+            parent.split('.').try_fold(&known, |v, key| v.get(key)),
+            format!(" in {parent}"),
+        ),
+        None => (Some(&known), String::new()),
+    };
+    match parent.and_then(|v| v.as_object()) {
+        Some(map) => {
+            let names: Vec<&str> = map.keys().map(String::as_str).collect();
+            format!(
+                "{{{{ {name} }}}}: there is no value \"{name}\"; the values{inside} are: {}",
+                names.join(", ")
+            )
+        }
+        None => format!("{{{{ {name} }}}}: there is no value \"{name}\""),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -382,7 +417,35 @@ mod tests {
         let e = render_text("Subject: hi {{ nosuch }}\n\nbody", "test template", &vars())
             .unwrap_err()
             .to_string();
-        assert!(e.contains("test template") && e.contains("undefined"), "{e}");
+        assert!(
+            e.starts_with(
+                "test template: line 1: {{ nosuch }}: there is no value \"nosuch\"; the values are: "
+            ),
+            "{e}"
+        );
+        assert!(e.contains("sender") && e.contains("invoices"), "{e}");
+        let e = render_text(
+            "Subject: hi\n\n{{ sender.name }}\n{{ sender.nmae }}\n",
+            "test template",
+            &vars(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("test template: line 4: {{ sender.nmae }}: there is no value \"sender.nmae\"; the values in sender are: name, "),
+            "{e}"
+        );
+        let e = render_text(
+            "Subject: hi\n{% for i in invoices %}{{ i.nope }}{% endfor %}\n",
+            "test template",
+            &vars(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "test template: line 2: {{ i.nope }}: there is no value \"i.nope\""
+        );
         let e = render_text("Hello\n", "test template", &vars())
             .unwrap_err()
             .to_string();
