@@ -223,3 +223,42 @@ impl Env {
 pub fn finish(child: std::process::Child) -> Run {
     Run::from(child.wait_with_output().expect("dun runs"))
 }
+
+impl Env {
+    /// Runs `dun ARGS…` with stdout a real terminal `columns` wide (a pseudo
+    /// terminal made by util-linux `script`, `COLUMNS` giving the width), as a
+    /// person at a terminal sees it; returns the screen's text with `\r`
+    /// removed.
+    pub fn run_on_terminal(&self, columns: usize, args: &[&str]) -> Run {
+        let mut line = shell_quote(env!("CARGO_BIN_EXE_dun"));
+        for a in args {
+            line.push(' ');
+            line.push_str(&shell_quote(a));
+        }
+        let output = std::process::Command::new("script")
+            .args(["-q", "-e", "-c", &line, "/dev/null"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("DUN_DB", self.db())
+            .env("DUN_CONFIG", self.config())
+            .env("DUN_TODAY", &self.today)
+            .env("NO_COLOR", "1")
+            .env("TERM", "xterm")
+            .env("COLUMNS", columns.to_string())
+            .envs(self.extra_env.iter().map(|(k, v)| (k, v)))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("cannot run `script` (util-linux, Debian's bsdutils) for a terminal test: {e}")
+            });
+        let mut run = Run::from(output);
+        run.stdout = run.stdout.replace("\r\n", "\n");
+        run
+    }
+}
+
+/// `text` as one word for `sh -c`.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}

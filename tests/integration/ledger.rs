@@ -985,6 +985,28 @@ const BAD_INPUTS: &[Bad] = &[
         "client add Foo --email 'Cole, Jane <jane@acme.example>'",
         &["Cole, Jane"],
     ),
+    // Issue 13: config values of the wrong type said in words, a ladder step's line.
+    bad_config(
+        "[smtp]\nhost = \"localhost\"\nport = \"28525\"\n",
+        "due",
+        &["line 3", "port must be a whole number", "like 587"],
+    ),
+    bad_config(
+        "[fees]\nflat_fee = 60\n",
+        "overdue",
+        &["line 2", "flat_fee must be in quotes, like \"40.00\""],
+    ),
+    bad_config(
+        "[fees]\ninterest_percent = \"8%\"\n",
+        "overdue",
+        &["line 2", "interest_percent must be a number, like 8.0"],
+    ),
+    bad_config(
+        "[[ladder]]\nname = \"reminder\"\nday = 0\naction = \"email\"\ntemplate = \"reminder\"\n\n[[ladder]]\nname = \"x\"\nday = 5\naction = \"fax\"\n",
+        "due",
+        &["line 10", "step 2 \"x\"", "\"fax\""],
+    ),
+    bad("summary --format csv", &["csv", "--format json"]),
 ];
 
 #[test]
@@ -998,6 +1020,27 @@ fn bad_input_is_refused_in_one_line_and_changes_nothing() {
                 env.write_config(text);
             }
             check_refused(&env, case.line, case.names).err()
+        })
+        .collect();
+    assert_none_failed(failures);
+}
+
+/// Issue 13: a user template that uses a value dun does not give names it.
+#[test]
+fn an_unknown_value_in_a_user_template_is_named_and_changes_nothing() {
+    let env = Env::new();
+    env.with_acme();
+    let path = env.config().parent().unwrap().join("templates/en/reminder.txt");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(
+        &path,
+        "Subject: Invoice {{ invoices[0].number }}\n\nHello {{ client_nmae }},\n",
+    )
+    .unwrap();
+    let failures: Vec<String> = ["preview 2026-014", "send --dry-run"]
+        .iter()
+        .filter_map(|line| {
+            check_refused(&env, line, &["reminder.txt", "line 3", "client_nmae", "client"]).err()
         })
         .collect();
     assert_none_failed(failures);

@@ -14,3 +14,4 @@ mod plans;
 mod send;
 mod smtp_server;
 mod snapshots;
+mod surface;
