@@ -244,10 +244,10 @@ pub fn demo(ctx: &Context) -> Result<u8> {
         crate::report::words::count(clients, "example client"),
         crate::report::words::count(invoices, "invoice")
     ));
-    ctx.say(format!("try: dun{db_arg} due     (the agenda)"));
-    ctx.say(format!("     dun{db_arg} overdue (the overdue report)"));
-    ctx.say(format!("     dun{db_arg} summary (what you are owed)"));
-    ctx.say(format!("     dun{db_arg} invoice show {}-002", today.year()));
+    ctx.hint(format!("try: dun{db_arg} due     (the agenda)"));
+    ctx.hint(format!("     dun{db_arg} overdue (the overdue report)"));
+    ctx.hint(format!("     dun{db_arg} summary (what you are owed)"));
+    ctx.hint(format!("     dun{db_arg} invoice show {}-002", today.year()));
     Ok(exit::OK)
 }
 

@@ -1,7 +1,8 @@
 //! `dun due`: the morning agenda. Every action the ladder has due today, one
 //! row each, grouped so a person reads it at a glance.
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
+use std::hash::Hash;
 use std::io::Write;
 
 use anyhow::Result;
@@ -398,8 +399,8 @@ fn print_agenda(ctx: &Context, db: &store::Store, out: &mut dyn Write, rows: &[A
 }
 
 /// How many different values.
-fn distinct<T: Ord>(items: impl Iterator<Item = T>) -> usize {
-    items.collect::<BTreeSet<T>>().len()
+fn distinct<T: Eq + Hash>(items: impl Iterator<Item = T>) -> usize {
+    items.collect::<HashSet<T>>().len()
 }
 
 /// Whether a row is an e-mail `dun send` sends.
@@ -471,7 +472,7 @@ fn agenda_table(rows: Vec<&AgendaRow>, with_action: bool) -> Table {
 /// Totals and hints under the agenda (on stderr when stdout is not a terminal).
 fn print_agenda_footer(ctx: &Context, rows: &[AgendaRow]) {
     // Totals per currency over the invoices on the agenda, counted once each.
-    let mut seen = BTreeSet::new();
+    let mut seen = HashSet::new();
     let mut totals = Totals::new();
     for r in rows {
         if seen.insert(&r.invoice) {

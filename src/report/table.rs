@@ -44,16 +44,21 @@ use std::io::Write;
 
 use anyhow::Result;
 use serde::Serialize;
-use tabled::builder::Builder;
+use tabled::grid::IterGrid;
+use tabled::grid::colors::NoColors;
+use tabled::grid::config::{AlignmentHorizontal, Entity, Indent, Sides, SpannedConfig};
+use tabled::grid::dimension::Dimension;
+use tabled::grid::records::IterRecords;
 use tabled::grid::util::string::{get_char_width, get_line_width};
-use tabled::settings::object::Columns;
-use tabled::settings::{Alignment, Padding, Style};
 
 use super::Renderer;
 use crate::cli::Format;
 
 /// Spaces between two columns.
 const GAP: usize = 2;
+
+/// Rows laid out by tabled at a time (see `Table::write_to`).
+const CHUNK: usize = 512;
 
 /// Where a table is shown: how wide it may be and whether its header is bold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -314,6 +319,19 @@ impl Table {
             widths[pos] -= 1;
             over -= 1;
         }
+        // A cut cell can come out narrower than its column (a space before
+        // the `…`, a wide character): the column is as wide as what it shows.
+        for (p, &i) in shown.iter().enumerate() {
+            if widths[p] < natural[i] {
+                let header = text_width(&wrap_words(self.columns[i].header, widths[p]));
+                let cells = self
+                    .all_cells()
+                    .map(|r| text_width(&cut_lines(&r[i], widths[p])))
+                    .max()
+                    .unwrap_or(0);
+                widths[p] = widths[p].min(header.max(cells));
+            }
+        }
         Plan {
             shown,
             widths,
@@ -323,99 +341,152 @@ impl Table {
 
     /// The table laid out for `screen`, with a line naming the columns left out.
     pub fn render(&self, screen: Screen) -> String {
-        if self.rows.is_empty() {
-            return String::new();
-        }
-        let plan = self.plan(screen.width);
-        let columns: Vec<&Column> = plan.shown.iter().map(|&i| &self.columns[i]).collect();
-        let headers: Vec<String> = columns
-            .iter()
-            .zip(&plan.widths)
-            .map(|(c, &w)| wrap_words(c.header, w))
-            .collect();
-        let header_lines = headers.iter().map(|h| h.lines().count()).max().unwrap_or(1);
-        let pick = |r: &Vec<String>| -> Vec<String> {
-            plan.shown
-                .iter()
-                .zip(&plan.widths)
-                .map(|(&i, &w)| cut_lines(&r[i], w))
-                .collect()
-        };
-        let mut b = Builder::default();
-        b.push_record(headers);
-        for r in &self.rows {
-            b.push_record(pick(r));
-        }
-        if !self.totals.is_empty() {
-            let rule: Vec<String> = plan
-                .shown
-                .iter()
-                .zip(&plan.widths)
-                .map(|(&i, &w)| {
-                    let summed = self.columns[i].align == Align::Right
-                        && self.totals.iter().any(|t| !t[i].trim().is_empty());
-                    if summed { "─".repeat(w) } else { String::new() }
-                })
-                .collect();
-            b.push_record(rule);
-            for t in &self.totals {
-                b.push_record(pick(t));
-            }
-        }
-        let mut table = b.build();
-        table.with(Style::empty()).with(Padding::new(0, 0, 0, 0));
-        for (pos, c) in columns.iter().enumerate() {
-            if pos > 0 {
-                table.modify(Columns::one(pos), Padding::new(GAP, 0, 0, 0));
-            }
-            if c.align == Align::Right {
-                table.modify(Columns::one(pos), Alignment::right());
-            }
-        }
-        // Where each row's lines end, to put its note under it.
-        let mut notes_after: Vec<(usize, &str)> = Vec::new();
-        let mut line_no = header_lines;
-        for (r, note) in self.rows.iter().zip(&self.notes) {
-            let height = plan
-                .shown
-                .iter()
-                .map(|&i| r[i].lines().count().max(1))
-                .max()
-                .unwrap_or(1);
-            line_no += height;
-            if let Some(n) = note {
-                notes_after.push((line_no, n));
-            }
-        }
-        let indent = plan.widths.first().map_or(0, |w| w + GAP);
-        let mut notes_after = notes_after.into_iter().peekable();
-        let mut text = String::new();
-        for (n, line) in table.to_string().lines().enumerate() {
-            let line = line.trim_end();
-            if screen.bold && n < header_lines && !line.is_empty() {
-                text.push_str(&format!("\x1b[1m{line}\x1b[0m\n"));
-            } else {
-                text.push_str(line);
-                text.push('\n');
-            }
-            while let Some((_, note)) = notes_after.next_if(|(after, _)| *after == n + 1) {
-                let note = format!("↳ {}", note.replace('\n', " "));
-                let note = match screen.width {
-                    Some(w) => cut(&note, w.saturating_sub(indent).max(8)),
-                    None => note,
-                };
-                text.push_str(&format!("{}{note}\n", " ".repeat(indent)));
-            }
-        }
-        if self.say_left_out && !plan.left_out.is_empty() {
-            text.push_str(&left_out_line(&plan.left_out, screen));
-        }
-        text
+        let mut out = Vec::new();
+        self.write_to(&mut out, screen)
+            .expect("writing to memory does not fail");
+        String::from_utf8(out).expect("the table is UTF-8")
     }
 
+    /// Writes the table laid out for `screen`. Rows go through tabled's grid
+    /// a chunk at a time, at the planned widths, so that a long agenda on a
+    /// pipe streams instead of doubling in memory.
     pub fn write_to(&self, out: &mut dyn Write, screen: Screen) -> Result<()> {
-        out.write_all(self.render(screen).as_bytes())?;
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let plan = self.plan(screen.width);
+        let headers: Vec<String> = plan
+            .shown
+            .iter()
+            .zip(&plan.widths)
+            .map(|(&i, &w)| wrap_words(self.columns[i].header, w))
+            .collect();
+        let header_lines = headers.iter().map(|h| h.lines().count()).max().unwrap_or(1);
+        let indent = plan.widths.first().map_or(0, |w| w + GAP);
+        let chunks = self.rows.chunks(CHUNK).zip(self.notes.chunks(CHUNK));
+        let last = self.rows.len().div_ceil(CHUNK) - 1;
+        for (n, (rows, notes)) in chunks.enumerate() {
+            let mut records: Vec<Vec<String>> = Vec::with_capacity(rows.len() + 4);
+            let mut lines_before = 0;
+            if n == 0 {
+                records.push(headers.clone());
+                lines_before = header_lines;
+            }
+            // Where each row's lines end, to put its note under it.
+            let mut notes_after: Vec<(usize, &str)> = Vec::new();
+            let mut line_no = lines_before;
+            for (r, note) in rows.iter().zip(notes) {
+                records.push(self.pick(&plan, r));
+                line_no += plan
+                    .shown
+                    .iter()
+                    .map(|&i| r[i].lines().count().max(1))
+                    .max()
+                    .unwrap_or(1);
+                if let Some(note) = note {
+                    notes_after.push((line_no, note));
+                }
+            }
+            if n == last && !self.totals.is_empty() {
+                records.push(self.rule(&plan));
+                records.extend(self.totals.iter().map(|t| self.pick(&plan, t)));
+            }
+            let laid_out = self.lay_out(&plan, records);
+            let mut text = String::with_capacity(laid_out.len());
+            let mut notes_after = notes_after.into_iter().peekable();
+            for (k, line) in laid_out.lines().enumerate() {
+                let line = line.trim_end();
+                if n == 0 && screen.bold && k < header_lines && !line.is_empty() {
+                    text.push_str(&format!("\x1b[1m{line}\x1b[0m\n"));
+                } else {
+                    text.push_str(line);
+                    text.push('\n');
+                }
+                while let Some((_, note)) = notes_after.next_if(|(after, _)| *after == k + 1) {
+                    let note = format!("↳ {}", note.replace('\n', " "));
+                    let note = match screen.width {
+                        Some(w) => cut(&note, w.saturating_sub(indent).max(8)),
+                        None => note,
+                    };
+                    text.push_str(&format!("{}{note}\n", " ".repeat(indent)));
+                }
+            }
+            out.write_all(text.as_bytes())?;
+        }
+        if self.say_left_out && !plan.left_out.is_empty() {
+            out.write_all(left_out_line(&plan.left_out, screen).as_bytes())?;
+        }
         Ok(())
+    }
+
+    /// The shown cells of a row, cut to their widths.
+    fn pick(&self, plan: &Plan, r: &[String]) -> Vec<String> {
+        plan.shown
+            .iter()
+            .zip(&plan.widths)
+            .map(|(&i, &w)| cut_lines(&r[i], w))
+            .collect()
+    }
+
+    /// The rule above the totals, under the columns that are summed.
+    fn rule(&self, plan: &Plan) -> Vec<String> {
+        plan.shown
+            .iter()
+            .zip(&plan.widths)
+            .map(|(&i, &w)| {
+                let summed = self.columns[i].align == Align::Right
+                    && self.totals.iter().any(|t| !t[i].trim().is_empty());
+                if summed { "─".repeat(w) } else { String::new() }
+            })
+            .collect()
+    }
+
+    /// Records laid out by tabled's grid: no borders, `GAP` spaces between
+    /// columns, each column exactly its planned width (so that chunks line up).
+    fn lay_out(&self, plan: &Plan, records: Vec<Vec<String>>) -> String {
+        let mut cfg = SpannedConfig::default();
+        for (pos, &i) in plan.shown.iter().enumerate() {
+            let left = if pos > 0 { GAP } else { 0 };
+            let pad = Indent::spaced(0);
+            cfg.set_padding(
+                Entity::Column(pos),
+                Sides::new(Indent::spaced(left), pad, pad, pad),
+            );
+            let align = match self.columns[i].align {
+                Align::Left => AlignmentHorizontal::Left,
+                Align::Right => AlignmentHorizontal::Right,
+            };
+            cfg.set_alignment_horizontal(Entity::Column(pos), align);
+        }
+        let widths: Vec<usize> = plan
+            .widths
+            .iter()
+            .enumerate()
+            .map(|(pos, w)| w + if pos > 0 { GAP } else { 0 })
+            .collect();
+        let heights: Vec<usize> = records
+            .iter()
+            .map(|r| r.iter().map(|c| c.lines().count().max(1)).max().unwrap_or(1))
+            .collect();
+        let count = records.len();
+        let records = IterRecords::new(records, plan.shown.len(), Some(count));
+        IterGrid::new(records, cfg, Sizes { widths, heights }, NoColors).to_string()
+    }
+}
+
+/// The planned widths (with padding) and the rows' heights, for tabled's grid.
+struct Sizes {
+    widths: Vec<usize>,
+    heights: Vec<usize>,
+}
+
+impl Dimension for Sizes {
+    fn get_width(&self, column: usize) -> usize {
+        self.widths.get(column).copied().unwrap_or(0)
+    }
+
+    fn get_height(&self, row: usize) -> usize {
+        self.heights.get(row).copied().unwrap_or(1)
     }
 }
 
@@ -442,6 +513,9 @@ fn text_width(text: &str) -> usize {
 
 /// Every line of `text` at most `width` wide, a cut one ending in `…`.
 pub fn cut_lines(text: &str, width: usize) -> String {
+    if !text.contains('\n') && (text.len() <= width || get_line_width(text) <= width) {
+        return text.to_string(); // the common case, without a pass per line
+    }
     text.lines().map(|l| cut(l, width)).collect::<Vec<_>>().join("\n")
 }
 
@@ -680,6 +754,30 @@ mod tests {
              \u{20}         ↳ e-mail to ekonomi@fjord.example bounc…\n\
              2026-011  +46 8 1\n"
         );
+    }
+
+    #[test]
+    fn chunks_are_held_to_one_set_of_widths() {
+        let mut t = Table::new(&[
+            Column::text("n", 0),
+            Column::text("text", 1),
+            Column::number("amount", 0),
+        ]);
+        let rows = 3 * CHUNK + 7;
+        for i in 0..rows {
+            let wide = if i == rows - 1 { 30 } else { 1 };
+            t.push(vec![i.to_string(), "x".repeat(wide), format!("{i}.00")]);
+        }
+        let text = t.render(Screen::PLAIN);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), rows + 1);
+        let width = lines[0].chars().count();
+        assert!(
+            lines.iter().all(|l| l.chars().count() == width),
+            "{:?}",
+            &lines[..3]
+        );
+        assert_eq!(width, 4 + 2 + 30 + 2 + 7);
     }
 
     #[test]
