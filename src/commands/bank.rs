@@ -23,6 +23,7 @@ use crate::domain::matching::{Book, BookInvoice, Match, Verdict, match_credits, 
 use crate::domain::money::{Currency, format_human};
 use crate::exit;
 use crate::report::Renderer;
+use crate::report::table::{Column, Screen, Table};
 use crate::store::{self, BankInvoice, PaymentRow};
 
 pub fn bank(ctx: &Context, args: BankArgs) -> Result<u8> {
@@ -474,7 +475,7 @@ fn decide(ctx: &Context, args: &BankArgs, run: &Run) -> Result<Option<HashSet<us
         show_table(ctx, run)?;
     } else if asking {
         let mut err = std::io::stderr().lock();
-        write_table(&mut err, run, 80, false)?;
+        write_table(&mut err, run, Screen::new(ctx.width.or(Some(80)), false))?;
     }
     if args.dry_run {
         run.finish(ctx, &HashSet::new())?;
@@ -574,39 +575,32 @@ fn human(minor: i64, code: &str) -> String {
 }
 
 fn show_table(ctx: &Context, run: &Run) -> Result<()> {
-    let width = if ctx.stdout_tty {
-        terminal_size::terminal_size_of(std::io::stdout())
-            .map_or(80, |(w, _)| usize::from(w.0))
-            .max(40)
-    } else {
-        usize::MAX
-    };
     let mut out = std::io::stdout().lock();
     if run.lines.is_empty() {
         writeln!(out, "No incoming payments in the statements.")?;
         return Ok(());
     }
-    write_table(&mut out, run, width, ctx.color)
+    write_table(&mut out, run, ctx.screen())
 }
 
-/// The table of credits, cut to `width` by shortening payer and text.
-fn write_table(out: &mut dyn Write, run: &Run, width: usize, bold: bool) -> Result<()> {
-    let headers = [
-        "date",
-        "amount",
-        "payer",
-        "text",
-        "match",
-        "invoice",
-        "balance after",
-    ];
-    let mut rows: Vec<[String; 7]> = Vec::new();
+/// The table of credits, fitted to the screen by report::table: "balance
+/// after" wraps, then text and payer are cut (the wider first, to 8 at least).
+fn write_table(out: &mut dyn Write, run: &Run, screen: Screen) -> Result<()> {
+    let mut table = Table::new(&[
+        Column::text("date", 0),
+        Column::number("amount", 0),
+        Column::text("payer", 3).cut(8),
+        Column::text("text", 2).cut(8),
+        Column::text("match", 1),
+        Column::text("invoice", 0),
+        Column::number("balance after", 1),
+    ]);
     let mut notes = Vec::new();
     for line in &run.lines {
         let c = &line.credit;
         let parts = run.parts(line);
         let word = run.word(line);
-        let mut first = [
+        let mut first = vec![
             c.date.to_string(),
             human(c.amount, &c.currency),
             c.payer.clone().unwrap_or_default(),
@@ -619,9 +613,9 @@ fn write_table(out: &mut dyn Write, run: &Run, width: usize, bold: bool) -> Resu
             first[5] = p.number.clone();
             first[6] = p.balance_after.clone().unwrap_or_default();
         }
-        rows.push(first);
+        table.push(first);
         for p in parts.iter().skip(1) {
-            let mut more: [String; 7] = Default::default();
+            let mut more = vec![String::new(); 7];
             more[4] = if word == "recorded before" || word == "review" {
                 String::new()
             } else {
@@ -629,7 +623,7 @@ fn write_table(out: &mut dyn Write, run: &Run, width: usize, bold: bool) -> Resu
             };
             more[5] = p.number.clone();
             more[6] = p.balance_after.clone().unwrap_or_default();
-            rows.push(more);
+            table.push(more);
         }
         if let Some(reason) = run.reason(line) {
             notes.push(format!(
@@ -639,78 +633,7 @@ fn write_table(out: &mut dyn Write, run: &Run, width: usize, bold: bool) -> Resu
             ));
         }
     }
-    let chars = |s: &str| s.chars().count();
-    let mut widths: Vec<usize> = headers.iter().map(|h| chars(h)).collect();
-    for r in &rows {
-        for (i, c) in r.iter().enumerate() {
-            widths[i] = widths[i].max(chars(c));
-        }
-    }
-    // Too wide: "balance after" on two header lines, then text and payer
-    // cut, text first, to 12 and 10 characters, then both to 8.
-    let total = |w: &[usize]| w.iter().sum::<usize>() + 2 * (w.len() - 1);
-    let mut two_line_header = false;
-    if total(&widths) > width {
-        two_line_header = true;
-        widths[6] = rows
-            .iter()
-            .map(|r| chars(&r[6]))
-            .max()
-            .unwrap_or(0)
-            .max(chars("balance"));
-    }
-    for (col, least) in [(3, 12), (2, 10), (3, 8), (2, 8)] {
-        let over = total(&widths).saturating_sub(width);
-        if over > 0 {
-            widths[col] = widths[col].saturating_sub(over).max(least.min(widths[col]));
-        }
-    }
-    let cut = |s: &str, w: usize| -> String {
-        if chars(s) <= w {
-            s.to_string()
-        } else {
-            let mut t: String = s.chars().take(w.saturating_sub(1)).collect();
-            t.push('…');
-            t
-        }
-    };
-    let right = [false, true, false, false, false, false, true];
-    let render = |cells: &[String]| -> String {
-        let mut s = String::new();
-        for (i, c) in cells.iter().enumerate() {
-            let c = cut(c, widths[i]);
-            let pad = widths[i] - chars(&c);
-            if i > 0 {
-                s.push_str("  ");
-            }
-            if right[i] {
-                s.push_str(&" ".repeat(pad));
-                s.push_str(&c);
-            } else {
-                s.push_str(&c);
-                s.push_str(&" ".repeat(pad));
-            }
-        }
-        s.trim_end().to_string()
-    };
-    if two_line_header {
-        let mut above: [String; 7] = Default::default();
-        above[6] = "balance".into();
-        writeln!(out, "{}", render(&above))?;
-    }
-    let mut names = headers.map(String::from);
-    if two_line_header {
-        names[6] = "after".into();
-    }
-    let head = render(&names);
-    if bold {
-        writeln!(out, "\x1b[1m{head}\x1b[0m")?;
-    } else {
-        writeln!(out, "{head}")?;
-    }
-    for r in &rows {
-        writeln!(out, "{}", render(r))?;
-    }
+    table.write_to(out, screen)?;
     // Totals per currency, and how many of each kind.
     let mut sums: Vec<(String, i128)> = Vec::new();
     for line in &run.lines {
