@@ -11,7 +11,7 @@ use crate::cli::Format;
 use crate::context::Context;
 use crate::domain::law::{Law, money_plain, percent_text, rule_set, rule_sets};
 use crate::exit;
-use crate::report::Renderer;
+use crate::report::table::{Column, List, TableRow};
 
 #[derive(Serialize)]
 struct RateRow {
@@ -28,6 +28,32 @@ struct RateRow {
     source: String,
 }
 
+impl TableRow for RateRow {
+    const COLUMNS: &'static [Column] = &[
+        Column::text("country", 0),
+        Column::text("from", 1),
+        Column::text("until", 1),
+        Column::number("reference", 2),
+        Column::number("margin", 3),
+        Column::number("rate", 0),
+        Column::text("origin", 4),
+        Column::text("source", 0),
+    ];
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.country.clone(),
+            self.from.to_string(),
+            self.until.to_string(),
+            self.reference.clone(),
+            self.margin.clone(),
+            self.rate.clone(),
+            self.origin.to_string(),
+            self.source.clone(),
+        ]
+    }
+}
+
 #[derive(Serialize)]
 struct FixedRow {
     country: String,
@@ -38,6 +64,34 @@ struct FixedRow {
     amount: String,
     origin: &'static str,
     source: String,
+}
+
+impl TableRow for FixedRow {
+    const COLUMNS: &'static [Column] = &[
+        Column::text("country", 0),
+        Column::text("from", 2).optional(),
+        Column::text("until", 2).optional(),
+        Column::number("debt from", 3).optional(),
+        Column::number("debt below", 3).optional(),
+        Column::number("amount", 0),
+        Column::text("origin", 4),
+        Column::text("source", 0),
+    ];
+
+    fn cells(&self) -> Vec<String> {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let date = |d: &Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        vec![
+            self.country.clone(),
+            date(&self.from),
+            date(&self.until),
+            text(&self.debt_from),
+            text(&self.debt_below),
+            self.amount.clone(),
+            self.origin.to_string(),
+            self.source.clone(),
+        ]
+    }
 }
 
 /// The margin added to rows of `key`: that rule set's, or the EU's for an
@@ -57,7 +111,7 @@ pub fn rates(ctx: &Context) -> Result<u8> {
     let table = ctx.format == Format::Table;
     let mut sources = Vec::new();
     {
-        let mut r = Renderer::new(&mut out, ctx.format, ctx.color);
+        let mut r = List::new(&mut out, ctx.format, ctx.screen());
         for s in law.spans() {
             let margin = margin_for(&s.country);
             let source = if table {
@@ -94,7 +148,7 @@ pub fn rates(ctx: &Context) -> Result<u8> {
     }
     writeln!(out)?;
     {
-        let mut r = Renderer::new(&mut out, ctx.format, ctx.color);
+        let mut r = List::new(&mut out, ctx.format, ctx.screen());
         for f in law.fixed_rows() {
             sources.push(format!(
                 "{} {}: {}",
