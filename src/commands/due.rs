@@ -536,22 +536,23 @@ fn print_empty_agenda(ctx: &Context, db: &store::Store, not_a_send_day: Option<S
     }
     let s = super::summary::figures(ctx, db)?;
     let mut unpaid = Totals::new();
-    let mut overdue = Totals::new();
+    let mut late = 0;
     for c in &s.currencies {
         unpaid.set(&c.currency, c.unpaid);
-        if c.overdue > 0 {
-            overdue.set(&c.currency, c.overdue);
-        }
+        late += c.overdue_invoices;
     }
     let line = if unpaid.is_empty() {
         "Nothing is unpaid.".to_string()
-    } else if overdue.is_empty() {
-        format!("You are owed {}, none of it overdue.", unpaid.human(""))
+    } else if late == 0 {
+        format!("You are owed {}; none of it is overdue.", unpaid.human(""))
     } else {
         format!(
-            "You are owed {}, of which {} overdue (dun summary shows more).",
+            "You are owed {}; {} overdue (dun summary shows more).",
             unpaid.human(""),
-            overdue.human("")
+            match late {
+                1 => "1 invoice is".to_string(),
+                n => format!("{n} invoices are"),
+            }
         )
     };
     ctx.hint(wrap(&line, ctx.width, "  "));

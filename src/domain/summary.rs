@@ -67,6 +67,8 @@ pub struct CurrencyFigures {
     pub unpaid: i128,
     pub overdue: i128,
     pub buckets: [i128; 4],
+    /// How many invoices the overdue total is made of.
+    pub overdue_invoices: u64,
 }
 
 /// The oldest overdue invoice of a client in one currency.
@@ -132,6 +134,7 @@ impl Tally {
             cur.overdue = cur.overdue.checked_add(balance).ok_or_else(too_large)?;
             let b = &mut cur.buckets[bucket_index(days)];
             *b = b.checked_add(balance).ok_or_else(too_large)?;
+            cur.overdue_invoices += 1;
         }
         let client = self
             .clients
@@ -233,13 +236,15 @@ mod tests {
                     currency: "EUR".into(),
                     unpaid: 5,
                     overdue: 0,
-                    buckets: [0; 4]
+                    buckets: [0; 4],
+                    overdue_invoices: 0,
                 },
                 CurrencyFigures {
                     currency: "SEK".into(),
                     unpaid: 3100,
                     overdue: 3000,
-                    buckets: [600, 800, 0, 1600]
+                    buckets: [600, 800, 0, 1600],
+                    overdue_invoices: 4,
                 },
             ]
         );

@@ -452,7 +452,7 @@ fn an_empty_agenda_still_says_what_you_are_owed() {
     let quiet_day = screen(&env, 80, "due");
     assert_eq!(
         quiet_day,
-        "Nothing to do today (Tuesday 2026-12-01).\nYou are owed 5.00 EUR, 300.00 SEK, none of it overdue.\n"
+        "Nothing to do today (Tuesday 2026-12-01).\nYou are owed 5.00 EUR, 300.00 SEK; none of it is overdue.\n"
     );
     env.set_today("2026-12-25");
     env.ok(&["pause", "N-1", "--until", "2027-01-31"]);
@@ -461,7 +461,7 @@ fn an_empty_agenda_still_says_what_you_are_owed() {
     assert_eq!(r.ok(), "", "nothing decorative on a pipe");
     assert!(
         r.stderr
-            .contains("You are owed 5.00 EUR, 300.00 SEK, of which 5.00 EUR, 300.00 SEK overdue"),
+            .contains("You are owed 5.00 EUR, 300.00 SEK; 2 invoices are overdue (dun summary shows more)."),
         "{}",
         r.stderr
     );
