@@ -439,24 +439,23 @@ impl PlanView {
             (state, _) => format!("Payment plan of {} ({state})", self.made_on),
         };
         writeln!(out, "\n{}", ctx.bold(&heading))?;
-        let cells: Vec<Vec<String>> = self
-            .instalments
-            .iter()
-            .map(|i| {
-                vec![
-                    i.n.to_string(),
-                    i.date.to_string(),
-                    human(i.amount_minor, &self.currency),
-                    human(i.paid_minor, &self.currency),
-                    i.label.to_string(),
-                ]
-            })
-            .collect();
-        let headers: Vec<String> = ["#", "date", "amount", "paid", "state"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        crate::report::write_table(out, &headers, &cells, false)?;
+        let mut table = crate::report::table::Table::new(&[
+            crate::report::table::Column::number("#", 0),
+            crate::report::table::Column::text("date", 0),
+            crate::report::table::Column::number("amount", 0),
+            crate::report::table::Column::number("paid", 1),
+            crate::report::table::Column::text("state", 0),
+        ]);
+        for i in &self.instalments {
+            table.push(vec![
+                i.n.to_string(),
+                i.date.to_string(),
+                human(i.amount_minor, &self.currency),
+                human(i.paid_minor, &self.currency),
+                i.label.to_string(),
+            ]);
+        }
+        table.write_to(out, ctx.screen())?;
         if let Some(i) = self.broken {
             writeln!(
                 out,

@@ -76,10 +76,19 @@ fn a_reply_on_day_2_holds_the_ladder_to_day_9() {
             .contains("Our payment run is on Friday"),
         "{rows:?}"
     );
-    let table = s.run(&["due"]);
-    let text = table.ok();
-    assert!(text.contains("Replies to read (1)"), "{text}");
+    // On a terminal the agenda has its sections and hints; on a pipe it is
+    // one table with the hints on stderr.
+    let screen = s.env.run_on_terminal(120, &["due"]);
+    let text = screen.ok();
+    assert!(text.contains("Replies to read: 1 invoice"), "{text}");
     assert!(text.contains("record what the client said"), "{text}");
+    let piped = s.run(&["due"]);
+    assert!(piped.ok().starts_with("action  invoice"), "{}", piped.stdout);
+    assert!(
+        piped.stderr.contains("record what the client said"),
+        "{}",
+        piped.stderr
+    );
     // Day 9: the follow-up goes out; the reply still waits to be read.
     let out = untouched(&account, || s.send_on(&plus(DAY0, 9)));
     out.ok();

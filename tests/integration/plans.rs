@@ -238,7 +238,7 @@ fn a_plan_agreed_on_day_3_is_confirmed_reminded_kept_then_broken_and_the_ladder_
     assert!(
         text.contains("Payment plan of 2026-11-05 (kept)")
             && text.contains("1  2026-11-16  400.00 EUR  400.00 EUR  kept")
-            && text.contains("2  2026-12-16  400.00 EUR  0.00 EUR    to come"),
+            && text.contains("2  2026-12-16  400.00 EUR    0.00 EUR  to come"),
         "{text}"
     );
 
