@@ -40,6 +40,7 @@
 //! under the table names them. With no width (`--wide`, or stdout not a
 //! terminal) nothing is cut or left out.
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use anyhow::Result;
@@ -366,10 +367,10 @@ impl Table {
         let chunks = self.rows.chunks(CHUNK).zip(self.notes.chunks(CHUNK));
         let last = self.rows.len().div_ceil(CHUNK) - 1;
         for (n, (rows, notes)) in chunks.enumerate() {
-            let mut records: Vec<Vec<String>> = Vec::with_capacity(rows.len() + 4);
+            let mut records: Vec<Vec<Cow<str>>> = Vec::with_capacity(rows.len() + 4);
             let mut lines_before = 0;
             if n == 0 {
-                records.push(headers.clone());
+                records.push(headers.iter().map(|h| Cow::Borrowed(h.as_str())).collect());
                 lines_before = header_lines;
             }
             // Where each row's lines end, to put its note under it.
@@ -377,12 +378,7 @@ impl Table {
             let mut line_no = lines_before;
             for (r, note) in rows.iter().zip(notes) {
                 records.push(self.pick(&plan, r));
-                line_no += plan
-                    .shown
-                    .iter()
-                    .map(|&i| r[i].lines().count().max(1))
-                    .max()
-                    .unwrap_or(1);
+                line_no += plan.shown.iter().map(|&i| line_count(&r[i])).max().unwrap_or(1);
                 if let Some(note) = note {
                     notes_after.push((line_no, note));
                 }
@@ -420,30 +416,34 @@ impl Table {
     }
 
     /// The shown cells of a row, cut to their widths.
-    fn pick(&self, plan: &Plan, r: &[String]) -> Vec<String> {
+    fn pick<'r>(&self, plan: &Plan, r: &'r [String]) -> Vec<Cow<'r, str>> {
         plan.shown
             .iter()
             .zip(&plan.widths)
-            .map(|(&i, &w)| cut_lines(&r[i], w))
+            .map(|(&i, &w)| cut_cow(&r[i], w))
             .collect()
     }
 
     /// The rule above the totals, under the columns that are summed.
-    fn rule(&self, plan: &Plan) -> Vec<String> {
+    fn rule(&self, plan: &Plan) -> Vec<Cow<'static, str>> {
         plan.shown
             .iter()
             .zip(&plan.widths)
             .map(|(&i, &w)| {
                 let summed = self.columns[i].align == Align::Right
                     && self.totals.iter().any(|t| !t[i].trim().is_empty());
-                if summed { "─".repeat(w) } else { String::new() }
+                if summed {
+                    Cow::Owned("─".repeat(w))
+                } else {
+                    Cow::Borrowed("")
+                }
             })
             .collect()
     }
 
     /// Records laid out by tabled's grid: no borders, `GAP` spaces between
     /// columns, each column exactly its planned width (so that chunks line up).
-    fn lay_out(&self, plan: &Plan, records: Vec<Vec<String>>) -> String {
+    fn lay_out(&self, plan: &Plan, records: Vec<Vec<Cow<'_, str>>>) -> String {
         let mut cfg = SpannedConfig::default();
         for (pos, &i) in plan.shown.iter().enumerate() {
             let left = if pos > 0 { GAP } else { 0 };
@@ -466,7 +466,7 @@ impl Table {
             .collect();
         let heights: Vec<usize> = records
             .iter()
-            .map(|r| r.iter().map(|c| c.lines().count().max(1)).max().unwrap_or(1))
+            .map(|r| r.iter().map(|c| line_count(c)).max().unwrap_or(1))
             .collect();
         let count = records.len();
         let records = IterRecords::new(records, plan.shown.len(), Some(count));
@@ -508,7 +508,24 @@ pub fn left_out_line(left_out: &[&str], screen: Screen) -> String {
 
 /// The widest line of a cell.
 fn text_width(text: &str) -> usize {
+    if text.is_ascii() && !text.contains('\n') {
+        return text.len();
+    }
     text.lines().map(get_line_width).max().unwrap_or(0)
+}
+
+/// How many lines a cell takes (an empty one takes one).
+fn line_count(text: &str) -> usize {
+    text.lines().count().max(1)
+}
+
+/// A cell cut to `width`, borrowed when it fits.
+fn cut_cow(text: &str, width: usize) -> Cow<'_, str> {
+    if !text.contains('\n') && (text.len() <= width || get_line_width(text) <= width) {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(cut_lines(text, width))
+    }
 }
 
 /// Every line of `text` at most `width` wide, a cut one ending in `…`.
