@@ -533,6 +533,9 @@ fn show(ctx: &Context, number: &str) -> Result<u8> {
             parts.join(", ")
         )?;
     }
+    if let Some(why) = &charges.interest_withheld {
+        writeln!(out, "  interest     none claimed: {why}")?;
+    }
     if a.with_lawyer {
         writeln!(out, "  next step    none: the ladder is done (with lawyer)")?;
     } else if let Some((name, on)) = &next {

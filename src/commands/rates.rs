@@ -185,6 +185,23 @@ pub fn rates(ctx: &Context) -> Result<u8> {
     for set in rule_sets().filter(|s| s.rates.is_some()) {
         writeln!(out, "  {} ({}): {}", set.key, set.name, set.margin_source)?;
     }
+    let limited: Vec<_> = rule_sets().filter(|s| s.rates_currency.is_some()).collect();
+    if !limited.is_empty() {
+        writeln!(
+            out,
+            "\ncurrency: where the rate is for one currency only, a debt in another gets no interest"
+        )?;
+        for set in limited {
+            writeln!(
+                out,
+                "  {} ({}): {} only; {}",
+                set.key,
+                set.name,
+                set.rates_currency.as_deref().unwrap_or_default(),
+                set.rates_currency_source
+            )?;
+        }
+    }
     writeln!(out, "\nSources:")?;
     for (i, s) in sources.iter().enumerate() {
         writeln!(out, "  [{}] {s}", i + 1)?;

@@ -64,6 +64,9 @@ pub struct Charges {
     /// amounts add up to `interest`.
     pub periods: Vec<InterestPeriod>,
     pub basis: Basis,
+    /// Why the law's interest is not claimed (a debt in a currency the
+    /// statutory rate is not for).
+    pub interest_withheld: Option<String>,
     /// The fixed compensation as the law states it, and its source.
     pub fee_law: Option<(i64, Currency)>,
 }
@@ -98,6 +101,7 @@ impl FeeRules {
                 periods: claim.periods,
                 basis: Basis::Statute(claim.rules),
                 fee_law: claim.fee_law,
+                interest_withheld: claim.interest_withheld,
             });
         }
         let md = debt.minor_days(add_days(debt.due, 1), today);

@@ -687,3 +687,54 @@ fn a_missing_rate_leaves_that_message_out_and_sends_the_others() {
     );
     assert!(report.stderr.contains("invoice 2027-1"), "{report:?}");
 }
+
+/// Russia's key rate is a rate for rubles: a Russian client's invoice in
+/// euros is given no statutory interest, and dun says why, while the same
+/// client's ruble invoice earns it (docs/law.md, Russia).
+#[test]
+fn a_russian_clients_euro_invoice_gets_no_key_rate_interest() {
+    let mut env = Env::new();
+    env.write_config(&config(""));
+    add(
+        &env,
+        &[
+            "--handle=volga",
+            "--email=irina@volga.example",
+            "--country=RU",
+            "--org-number=1027700132195",
+            "--",
+            "ООО «Волга Трейд»",
+        ],
+    );
+    for (number, currency) in [("2027-10", "EUR"), ("2027-11", "RUB")] {
+        env.ok(&[
+            "invoice",
+            "add",
+            number,
+            "--client",
+            "volga",
+            "--amount",
+            "1000.00",
+            "--currency",
+            currency,
+            "--issued",
+            "2027-02-01",
+            "--due",
+            DAY0,
+        ]);
+    }
+    env.set_today(&day(30));
+    let euro = env.ok(&["invoice", "show", "2027-10"]);
+    assert!(
+        euro.contains(
+            "interest     none claimed: no statutory interest on a EUR debt under the law of Russia"
+        ) && euro.contains("вопрос 51")
+            && !euro.contains("charges"),
+        "{euro}"
+    );
+    let rubles = env.ok(&["invoice", "show", "2027-11"]);
+    assert!(
+        rubles.contains("charges") && !rubles.contains("none claimed"),
+        "{rubles}"
+    );
+}

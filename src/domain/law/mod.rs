@@ -51,6 +51,13 @@ pub struct RuleSet {
     /// Which rows of the rate table hold the reference rate; "own": the
     /// client's own country code.
     pub rates: Option<String>,
+    /// The one currency the reference rate is a rate for (`RUB`, `TRY`,
+    /// `RON`): a debt in any other currency is given no interest, with
+    /// `rates_currency_source` saying why (dun never guesses a rate).
+    #[serde(default)]
+    pub rates_currency: Option<String>,
+    #[serde(default)]
+    pub rates_currency_source: String,
     pub margin: String,
     pub margin_source: String,
     pub period: Period,
@@ -451,7 +458,17 @@ impl Law {
         }
         let country = country.unwrap_or_default();
         let start = add_days(debt.due, 1);
-        if set.rates.is_some() {
+        let rate_applies = match set.rates_currency.as_deref() {
+            Some(only) if only != debt.currency.code() => {
+                claim.interest_withheld = Some(format!(
+                    "no statutory interest on a {} debt under the law of {}: {}",
+                    debt.currency, set.name, set.rates_currency_source
+                ));
+                false
+            }
+            _ => true,
+        };
+        if set.rates.is_some() && rate_applies {
             let key = |d| rate_key(set, country, d).unwrap_or_default();
             // The rows covering the debt: by day for rates that change, and
             // the row of the first day for a rate fixed when interest starts.
@@ -614,6 +631,9 @@ pub struct Claim {
     pub fee_source: String,
     pub interest: i64,
     pub periods: Vec<InterestPeriod>,
+    /// Why no interest is claimed although the rule set has a rate (the
+    /// debt is in a currency the rate is not for), with the source.
+    pub interest_withheld: Option<String>,
     /// Days of interest (today − due).
     pub days: i64,
 }

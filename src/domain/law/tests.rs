@@ -435,3 +435,38 @@ fn every_rule_set_has_its_names_in_every_language() {
         assert!(n.charges["contract"].contains_key(*lang));
     }
 }
+
+#[test]
+fn a_rate_for_one_currency_gives_a_debt_in_another_no_interest_and_says_why() {
+    let law = law_with(
+        Vec::new(),
+        &[("RON", "5"), ("TRY", "40"), ("RUB", "100"), ("SEK", "11")],
+    );
+    for (country, own, other) in [("RU", "RUB", "EUR"), ("TR", "TRY", "EUR"), ("RO", "RON", "EUR")] {
+        let debt_own = debt(own, 1_000_000, "2025-06-01", &[]);
+        let c = law
+            .claim(Some(country), false, &debt_own, d("2025-06-30"))
+            .unwrap();
+        assert!(
+            c.interest > 0 && c.interest_withheld.is_none(),
+            "{country} {own}: {c:?}"
+        );
+        let debt_other = debt(other, 1_000_000, "2025-06-01", &[]);
+        let c = law
+            .claim(Some(country), false, &debt_other, d("2025-06-30"))
+            .unwrap();
+        assert_eq!((c.interest, c.periods.len()), (0, 0), "{country} {other}");
+        let why = c.interest_withheld.unwrap();
+        assert!(why.contains("no statutory interest on a EUR debt"), "{why}");
+    }
+    // Where the law sets no currency, a debt in any currency earns interest.
+    let c = law
+        .claim(
+            Some("SE"),
+            false,
+            &debt("EUR", 1_000_000, "2025-06-01", &[]),
+            d("2025-06-30"),
+        )
+        .unwrap();
+    assert!(c.interest > 0 && c.interest_withheld.is_none());
+}
