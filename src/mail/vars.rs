@@ -312,7 +312,9 @@ pub fn message_vars(input: &VarsInput) -> Result<MessageVars> {
             reference: inv
                 .reference
                 .as_deref()
-                .map(crate::domain::reference::group)
+                // Held together with no-break spaces, so that a wrapped line
+                // never splits a reference the client must type whole.
+                .map(|r| crate::domain::reference::group(r).replace(' ', "\u{a0}"))
                 .unwrap_or_default(),
             issued: date_h(inv.issued, lang),
             due: date_h(inv.due, lang),
