@@ -533,6 +533,12 @@ pub fn message_vars(input: &VarsInput) -> Result<MessageVars> {
         .person
         .map(str::trim)
         .filter(|p| !p.is_empty())
+        // A consumer is a person: greeted by the client's own name when the
+        // address gives none ("Anna Lind" rather than "Hej!").
+        .or_else(|| {
+            let own = client.name.trim();
+            (client.party.consumer && !input.recipient.contact && !own.is_empty()).then_some(own)
+        })
         .unwrap_or("");
     let plans: Vec<_> = input
         .invoices

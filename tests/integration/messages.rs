@@ -738,3 +738,50 @@ fn a_russian_clients_euro_invoice_gets_no_key_rate_interest() {
         "{rubles}"
     );
 }
+
+/// A consumer is a person: with no name in the address, the message greets
+/// the client's own name, in every language (the Swedish and English
+/// templates said "Hej!" and "Hello," to Anna Lind).
+#[test]
+fn a_consumer_is_greeted_by_name_in_every_language() {
+    let mut env = Env::new();
+    env.write_config("[sender]\nname = \"Fia\"\nemail = \"fia@example.org\"\n");
+    add(
+        &env,
+        &[
+            "--handle=anna",
+            "--email=anna@lind.example",
+            "--consumer",
+            "--",
+            "Anna Lind",
+        ],
+    );
+    env.ok(&[
+        "invoice",
+        "add",
+        "2027-20",
+        "--client",
+        "anna",
+        "--amount",
+        "100.00",
+        "--issued",
+        "2027-02-01",
+        "--due",
+        DAY0,
+    ]);
+    env.set_today(DAY0);
+    for (lang, greeting) in [
+        ("sv", "Hej Anna!"),
+        ("en", "Hello Anna,"),
+        ("tr", "Sayın Anna Lind,"),
+        ("ru", "Здравствуйте, Anna!"),
+        ("ro", "Bună ziua, Anna Lind,"),
+    ] {
+        env.ok(&["client", "edit", "anna", "--lang", lang]);
+        let message = env.ok(&["preview", "2027-20"]);
+        assert!(
+            message.lines().any(|l| l.trim_end() == greeting),
+            "{lang}: no {greeting:?} in\n{message}"
+        );
+    }
+}
