@@ -367,6 +367,11 @@ fn build(
     };
     let mut recipient = vec![client.name.clone()];
     recipient.extend(client.party.address_lines().into_iter().map(String::from));
+    // Under the address, as a Swedish or German letter puts it, labelled as
+    // the sender's own number is.
+    if let Some(n) = &client.party.org_number {
+        recipient.push(format!("{} {n}", labels.org));
+    }
     if recipient.len() > 6 {
         eprintln!(
             "warning: the name and address of client {} take {} lines; a window envelope shows 6",
@@ -374,12 +379,6 @@ fn build(
             recipient.len()
         );
     }
-    let reference_lines = client
-        .party
-        .org_number
-        .iter()
-        .map(|n| format!("{} {n}", labels.client_org))
-        .collect();
     let date_line = date_h(ctx.today, lang);
     let continuation = format!("{} · {} · {}", client.name, rendered.subject, date_line);
     Ok(Letter {
@@ -387,7 +386,6 @@ fn build(
         sender_lines,
         return_line,
         recipient,
-        reference_lines,
         date_line,
         subject: rendered.subject.clone(),
         body: parse_body(&rendered.body),
@@ -547,20 +545,18 @@ fn due_letters(ctx: &Context, args: &LetterArgs) -> Result<u8> {
 struct NumberLabels {
     org: &'static str,
     vat: &'static str,
-    /// The recipient's company number, in the sender's block.
-    client_org: &'static str,
 }
 
 impl NumberLabels {
     fn of(lang: &str) -> NumberLabels {
-        let (org, vat, client_org) = match lang {
-            "sv" => ("Org.nr", "Momsreg.nr", "Ert org.nr"),
-            "tr" => ("Sicil No:", "KDV No:", "Alıcının Sicil No:"),
-            "ru" => ("Рег. номер:", "Номер НДС:", "Рег. номер адресата:"),
-            "ro" => ("Nr. de înregistrare:", "Cod TVA:", "Nr. înreg. destinatar:"),
-            _ => ("Company no.", "VAT no.", "Your company no."),
+        let (org, vat) = match lang {
+            "sv" => ("Org.nr", "Momsreg.nr"),
+            "tr" => ("Sicil No:", "KDV No:"),
+            "ru" => ("Рег. номер:", "Номер НДС:"),
+            "ro" => ("Nr. de înregistrare:", "Cod TVA:"),
+            _ => ("Company no.", "VAT no."),
         };
-        NumberLabels { org, vat, client_org }
+        NumberLabels { org, vat }
     }
 }
 

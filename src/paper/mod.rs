@@ -59,11 +59,9 @@ pub struct Letter {
     /// The sender in one line, printed small above the recipient's address
     /// so that it shows in the window (the return address).
     pub return_line: String,
-    /// The recipient's name and postal address, one line each.
+    /// The recipient's name and postal address, one line each, and its
+    /// company number under the address where it has one.
     pub recipient: Vec<String>,
-    /// References printed in the sender's block above the date (the
-    /// recipient's company number); in the text, after the address.
-    pub reference_lines: Vec<String>,
     /// The date line.
     pub date_line: String,
     /// The subject, printed bold.
@@ -397,13 +395,6 @@ impl Letter {
             out.push('\n');
         }
         out.push('\n');
-        for l in &self.reference_lines {
-            out.push_str(l);
-            out.push('\n');
-        }
-        if !self.reference_lines.is_empty() {
-            out.push('\n');
-        }
         out.push_str(&self.date_line);
         out.push_str("\n\n");
         out.push_str(&self.subject);

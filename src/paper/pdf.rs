@@ -376,12 +376,6 @@ pub fn render_pdf(letter: &Letter, paper: Paper) -> Result<Vec<u8>> {
     if !info_lines.is_empty() {
         info_lines.push(String::new());
     }
-    for l in &letter.reference_lines {
-        info_lines.extend(wrap(l, info_width, |s| fonts.regular.width(s, INFO)));
-    }
-    if !letter.reference_lines.is_empty() {
-        info_lines.push(String::new());
-    }
     info_lines.push(letter.date_line.clone());
     let info_leading = INFO * 1.35;
     let info_top = mm(54.0);

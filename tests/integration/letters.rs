@@ -254,6 +254,16 @@ fn the_pdf_carries_the_words_of_the_text_letter_in_five_languages() {
                 case.lang
             );
         }
+        // The recipient's company number under its address, labelled as the
+        // sender's is ("Org.nr 556677-8899"), not in the sender's block.
+        let last = case.address.split(" | ").last().unwrap();
+        let lines: Vec<&str> = text.lines().map(str::trim).collect();
+        let at = lines.iter().position(|l| *l == last).unwrap();
+        assert!(
+            lines[at + 1].ends_with(" 556677-8899") && !lines[at + 1].contains("Ert"),
+            "{}: the company number under the address:\n{text}",
+            case.lang
+        );
 
         let fonts = poppler("pdffonts", &[pdf.to_str().unwrap()]);
         let rows: Vec<&str> = fonts.lines().skip(2).collect();
