@@ -21,7 +21,7 @@ use crate::context::Context;
 use crate::domain::contact::{Channel, StepAction};
 use crate::domain::dates::{add_days, format_long as date_h};
 use crate::domain::ladder::{DueKind, assess};
-use crate::domain::law::rules_for;
+use crate::domain::law::{RuleSet, rules_for};
 use crate::domain::text::mailbox_parts;
 use crate::exit;
 use crate::mail::templates::Templates;
@@ -36,6 +36,25 @@ const TEXT_COLUMNS: usize = 72;
 /// `--deadline` asks for more (SPEC.md §3 rule 10).
 pub const DEFAULT_DEADLINE: u32 = 14;
 
+/// An individual or sole trader, as the law of the letter sees the client:
+/// a consumer, or in the UK a client with no company number.
+fn individual(law: &RuleSet, client: &ClientRow) -> bool {
+    client.party.consumer || (law.key == "GB" && client.party.org_number.is_none())
+}
+
+/// What a demand letter to this client must have beside it that dun does
+/// not print: the UK Pre-Action Protocol for Debt Claims asks a letter of
+/// claim to an individual to enclose its Information Sheet, Reply Form and
+/// Financial Statement (docs/law.md).
+fn enclosures_note(ctx: &Context, client: &ClientRow, template: &str, number: &str) -> Option<String> {
+    let law = rules_for(party(&ctx.config, client).country);
+    (template == "demand" && law.key == "GB" && individual(law, client)).then(|| {
+        format!(
+            "note: the letter for invoice {number} goes to an individual or sole trader in the UK; the Pre-Action Protocol for Debt Claims asks you to enclose its Information Sheet, Reply Form and Financial Statement, which dun does not print (see docs/law.md)"
+        )
+    })
+}
+
 /// The deadline a letter to this client gives: `--deadline`, refused below
 /// what the client's law asks of a demand (SPEC.md §6), or by default 14
 /// days or the law's minimum where that is longer. Other letters (a
@@ -45,8 +64,7 @@ fn deadline_for(ctx: &Context, client: &ClientRow, asked: Option<u32>, template:
         return Ok(asked.unwrap_or(DEFAULT_DEADLINE));
     }
     let law = rules_for(party(&ctx.config, client).country);
-    let individual = client.party.consumer || (law.key == "GB" && client.party.org_number.is_none());
-    let min = law.deadline_min(individual);
+    let min = law.deadline_min(individual(law, client));
     match asked {
         Some(d) if d < min => bail!(
             "--deadline {d} is shorter than the law of {} allows for this letter: at least {min} days ({}); give --deadline {min} or more",
@@ -120,6 +138,14 @@ pub fn letter(ctx: &Context, args: LetterArgs) -> Result<u8> {
     )?;
     for w in warnings {
         eprintln!("{w}");
+    }
+    if let Some(note) = enclosures_note(
+        ctx,
+        &store::client_by_id(conn, inv.client_id)?,
+        &template,
+        &inv.number,
+    ) {
+        eprintln!("{note}");
     }
     let stored_number = inv.number.clone();
     let letter = build(ctx, conn, &templates, inv, step.as_deref(), &template, deadline)?;
@@ -445,13 +471,12 @@ fn due_letters(ctx: &Context, args: &LetterArgs) -> Result<u8> {
         let template = s.template.clone().unwrap_or_else(|| "demand".to_string());
         let inv = require_invoice(conn, number, ctx.today)?;
         let client = inv.client_name.clone();
-        let deadline = deadline_for(
-            ctx,
-            &store::client_by_id(conn, inv.client_id)?,
-            args.deadline,
-            &template,
-        )
-        .with_context(|| format!("invoice {number}"))?;
+        let owner = store::client_by_id(conn, inv.client_id)?;
+        let deadline = deadline_for(ctx, &owner, args.deadline, &template)
+            .with_context(|| format!("invoice {number}"))?;
+        if let Some(note) = enclosures_note(ctx, &owner, &template, number) {
+            eprintln!("{note}");
+        }
         let letter = build(ctx, conn, &templates, inv, Some(&s.name), &template, deadline)?;
         let bytes = if pdf {
             render_pdf(&letter, ctx.config.paper)?

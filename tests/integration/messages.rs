@@ -616,6 +616,19 @@ fn a_letter_with_no_reminders_claims_none() {
     );
     let refused = env.run(&["letter", "2027-2", "--deadline", "14"]);
     assert!(refused.fails(1).contains("at least 30 days"), "{refused:?}");
+    // The Protocol's enclosures, which dun does not print: said to the user
+    // for the individual's letter, not for the company's.
+    let individual = env.run(&["letter", "2027-2"]);
+    individual.ok();
+    assert!(
+        individual
+            .stderr
+            .contains("Information Sheet, Reply Form and Financial Statement"),
+        "{individual:?}"
+    );
+    let company = env.run(&["letter", "2027-1"]);
+    company.ok();
+    assert!(!company.stderr.contains("Reply Form"), "{company:?}");
 }
 
 #[test]
