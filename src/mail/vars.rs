@@ -500,7 +500,11 @@ pub fn message_vars(input: &VarsInput) -> Result<MessageVars> {
         deadline_min: rules.deadline_min(individual),
         deadline_from_receipt: rules.deadline_from == crate::domain::law::DeadlineFrom::Receipt,
         title: letter.title,
-        next_step: letter.next_step,
+        next_step: if individual {
+            letter.next_step_individual.unwrap_or(letter.next_step)
+        } else {
+            letter.next_step
+        },
         costs: letter.costs,
         delivery: if individual {
             letter.delivery_individual.unwrap_or(letter.delivery)

@@ -798,3 +798,61 @@ fn a_consumer_is_greeted_by_name_in_every_language() {
         );
     }
 }
+
+/// A Russian consumer's demand names the court a person is sued in, not the
+/// arbitrazh court and its pre-action rule, in every language.
+#[test]
+fn a_russian_consumers_demand_names_no_arbitrazh_court() {
+    let mut env = Env::new();
+    env.write_config(&config(""));
+    add(
+        &env,
+        &[
+            "--handle=irina",
+            "--email=irina@mail.example",
+            "--country=RU",
+            "--consumer",
+            "--",
+            "Ирина Соколова",
+        ],
+    );
+    env.ok(&[
+        "invoice",
+        "add",
+        "2027-30",
+        "--client",
+        "irina",
+        "--amount",
+        "1000.00",
+        "--currency",
+        "RUB",
+        "--issued",
+        "2027-02-01",
+        "--due",
+        DAY0,
+        "--step",
+        "demand",
+    ]);
+    env.set_today(&day(30));
+    for (lang, court) in [
+        ("ru", "обращусь в суд с иском"),
+        ("en", "bring a claim against you in a Russian court"),
+        ("sv", "väcka talan mot er vid rysk domstol"),
+        ("tr", "mahkeme nezdinde alacak davası"),
+        ("ro", "introducerea unei acțiuni în instanță în Rusia"),
+    ] {
+        env.ok(&["client", "edit", "irina", "--lang", lang]);
+        let letter = env.ok(&["letter", "2027-30"]).replace(['\u{a0}', '\n'], " ");
+        assert!(letter.contains(court), "{lang}: {court:?} not in\n{letter}");
+        for never in [
+            "arbitrazh",
+            "арбитражный",
+            "АПК",
+            "arbitrage",
+            "ticaret mahkemesi",
+            "comercial",
+        ] {
+            assert!(!letter.contains(never), "{lang}: {never:?} in\n{letter}");
+        }
+    }
+}

@@ -673,6 +673,8 @@ pub struct ChargeNames {
 pub struct LetterNames {
     pub title: String,
     pub next_step: String,
+    #[serde(default)]
+    pub next_step_individual: Option<String>,
     pub costs: String,
     pub delivery: String,
     #[serde(default)]
