@@ -284,8 +284,107 @@ pub struct Assessment {
     pub with_lawyer: bool,
 }
 
+/// What one ladder step's log entries say, up to *today*.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StepDone {
+    /// How many contacts did the step.
+    pub count: u32,
+    /// The first and the last day it was done.
+    pub first: Option<NaiveDate>,
+    pub last: Option<NaiveDate>,
+}
+
+/// Everything the ladder reads from an invoice's contact log, reduced: the
+/// same facts whether counted from the entries ([`LogFacts::from_contacts`])
+/// or kept up to date by the store on every write (`store::scan`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogFacts {
+    /// Per ladder step, in ladder order (as many as the ladder has steps).
+    pub steps: Vec<StepDone>,
+    /// The last e-mail we sent (or may have sent), for the gap rule.
+    pub last_email: Option<NaiveDate>,
+    /// The client's last answer (rule 4).
+    pub last_reply: Option<NaiveDate>,
+    /// The last contact of any kind, either way.
+    pub last_contact: Option<NaiveDate>,
+}
+
+impl LogFacts {
+    /// No contact yet, for a ladder of `steps` steps.
+    pub fn empty(steps: usize) -> LogFacts {
+        LogFacts {
+            steps: vec![StepDone::default(); steps],
+            ..LogFacts::default()
+        }
+    }
+
+    /// Adds one contact made on `on` (the caller leaves out contacts after *today*).
+    pub fn add(&mut self, c: &Contact, ladder: &Ladder) {
+        self.last_contact = self.last_contact.max(Some(c.on));
+        if c.is_reply() {
+            self.last_reply = self.last_reply.max(Some(c.on));
+        }
+        if c.is_outbound_email() {
+            self.last_email = self.last_email.max(Some(c.on));
+        }
+        if c.fulfils_step()
+            && let Some(i) = c.step.as_deref().and_then(|s| ladder.index_of(s))
+            && let Some(s) = self.steps.get_mut(i)
+        {
+            s.count += 1;
+            s.first = Some(s.first.map_or(c.on, |f| f.min(c.on)));
+            s.last = s.last.max(Some(c.on));
+        }
+    }
+
+    /// The facts of a contact list as of `today` (later contacts do not count).
+    pub fn from_contacts(contacts: &[Contact], ladder: &Ladder, today: NaiveDate) -> LogFacts {
+        let mut facts = LogFacts::empty(ladder.steps().len());
+        for c in contacts.iter().filter(|c| c.on <= today) {
+            facts.add(c, ladder);
+        }
+        facts
+    }
+}
+
+/// The facts of one invoice that the ladder reads, with its contact log
+/// already reduced to [`LogFacts`].
+#[derive(Debug, Clone)]
+pub struct Facts<'a> {
+    pub due: NaiveDate,
+    /// Amount less payments and write-downs, in minor units.
+    pub balance: i64,
+    /// Paid in full, settled, written off or void.
+    pub closed: bool,
+    /// `--step S` at entry: the steps before S were done elsewhere, by `entered_on`.
+    pub start_step: Option<&'a str>,
+    pub entered_on: NaiveDate,
+    /// The contact log up to *today*.
+    pub log: &'a LogFacts,
+    pub holds: &'a [Hold],
+    /// An e-mail to this client bounced since its addresses last changed.
+    pub email_bounced: bool,
+}
+
 /// Applies rules 1–11 of SPEC.md §3 to one invoice for `today`.
 pub fn assess(case: &Case, ladder: &Ladder, schedule: &Schedule, today: NaiveDate) -> Assessment {
+    let log = LogFacts::from_contacts(case.contacts, ladder, today);
+    let facts = Facts {
+        due: case.due,
+        balance: case.balance,
+        closed: case.closed,
+        start_step: case.start_step,
+        entered_on: case.entered_on,
+        log: &log,
+        holds: case.holds,
+        email_bounced: case.email_bounced,
+    };
+    assess_facts(&facts, ladder, schedule, today)
+}
+
+/// [`assess`] on an invoice whose log is already reduced (by the store's kept
+/// state): the one function both paths go through, so they cannot disagree.
+pub fn assess_facts(case: &Facts, ladder: &Ladder, schedule: &Schedule, today: NaiveDate) -> Assessment {
     let mut out = Assessment::default();
     // Rules 1 and 8: only open invoices with something left to pay.
     if case.closed || case.balance <= 0 {
@@ -294,37 +393,25 @@ pub fn assess(case: &Case, ladder: &Ladder, schedule: &Schedule, today: NaiveDat
     let steps = ladder.steps();
     let gap = i64::from(schedule.min_gap_days);
 
-    let mut done_count = vec![0u32; steps.len()];
-    let mut last_done: Vec<Option<NaiveDate>> = vec![None; steps.len()];
     // `--step S`: the steps before S count as done on the day the invoice was entered.
-    if let Some(start) = case.start_step.and_then(|s| ladder.index_of(s)) {
-        for i in 0..start {
-            done_count[i] = 1;
-            last_done[i] = Some(case.entered_on);
+    let start = case.start_step.and_then(|s| ladder.index_of(s)).unwrap_or(0);
+    let done = |i: usize| -> (u32, Option<NaiveDate>) {
+        let s = case.log.steps.get(i).copied().unwrap_or_default();
+        if i < start {
+            (s.count + 1, s.last.max(Some(case.entered_on)))
+        } else {
+            (s.count, s.last)
         }
-    }
-    let mut last_email: Option<NaiveDate> = None;
-    let mut last_inbound: Option<NaiveDate> = None;
-    let mut last_contact: Option<NaiveDate> = None;
-    for c in case.contacts.iter().filter(|c| c.on <= today) {
-        last_contact = last_contact.max(Some(c.on));
-        if c.is_reply() {
-            last_inbound = last_inbound.max(Some(c.on));
-        }
-        if c.is_outbound_email() {
-            last_email = last_email.max(Some(c.on));
-        }
-        if c.fulfils_step()
-            && let Some(i) = c.step.as_deref().and_then(|s| ladder.index_of(s))
-        {
-            done_count[i] += 1;
-            last_done[i] = last_done[i].max(Some(c.on));
-        }
-    }
+    };
+    let done_count = |i: usize| done(i).0;
+    let last_done = |i: usize| done(i).1;
+    let last_email = case.log.last_email;
+    let last_inbound = case.log.last_reply;
+    let last_contact = case.log.last_contact;
     out.last_step = (0..steps.len())
         .rev()
-        .find(|&i| done_count[i] > 0)
-        .and_then(|i| last_done[i].map(|d| (i, d)));
+        .find(|&i| done_count(i) > 0)
+        .and_then(|i| last_done(i).map(|d| (i, d)));
 
     // Holds (rules 1 and 7). A promise that ran out with no contact since is broken.
     let active = case.holds.iter().find(|h| h.active_on(today));
@@ -343,7 +430,7 @@ pub fn assess(case: &Case, ladder: &Ladder, schedule: &Schedule, today: NaiveDat
     }
     // Rule 10: after the last step, the case is with the lawyer, held or not.
     let last = steps.len() - 1;
-    out.with_lawyer = done_count[last] > 0;
+    out.with_lawyer = done_count(last) > 0;
     // The first day the ladder may act again after the holds in force end.
     let mut hold_floor: Option<NaiveDate> = None;
     for h in case.holds.iter().filter(|h| h.since <= today) {
@@ -362,7 +449,7 @@ pub fn assess(case: &Case, ladder: &Ladder, schedule: &Schedule, today: NaiveDat
             out.due.push(Due {
                 kind: DueKind::WithLawyer,
                 step: None,
-                since: last_done[last].unwrap_or(today),
+                since: last_done(last).unwrap_or(today),
                 instead_of_email: false,
             });
         }
@@ -380,11 +467,11 @@ pub fn assess(case: &Case, ladder: &Ladder, schedule: &Schedule, today: NaiveDat
     let mut tasks_due: Vec<Due> = Vec::new();
     for (i, step) in steps.iter().enumerate() {
         // Rule 2: every earlier step done at least once.
-        if i > 0 && done_count[i - 1] == 0 {
+        if i > 0 && done_count(i - 1) == 0 {
             break;
         }
         // Rule 3: first due on due + day, then every `repeat` days.
-        let base = match (done_count[i], step.repeat, last_done[i]) {
+        let base = match (done_count(i), step.repeat, last_done(i)) {
             (0, _, _) => add_days(case.due, i64::from(step.day)),
             (_, Some(r), Some(d)) => add_days(d, i64::from(r)),
             _ => continue,
