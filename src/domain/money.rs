@@ -180,19 +180,53 @@ pub fn parse_amount_lenient(input: &str, currency: Currency) -> Result<i64, Amou
 /// Formats minor units as a plain decimal with the currency's decimals:
 /// `1200.50`, `-3.10`, `5000` (JPY). For CSV, JSON and the command line.
 pub fn format_plain(minor: i64, currency: Currency) -> String {
-    let exp = currency.exponent() as u32;
-    let sign = if minor < 0 { "-" } else { "" };
-    let abs = minor.unsigned_abs();
-    if exp == 0 {
-        return format!("{sign}{abs}");
+    Plain(minor, currency).to_string()
+}
+
+/// [`format_plain`] as a `Display`, for writers that should not allocate per
+/// amount (the overdue report writes hundreds of thousands).
+#[derive(Debug, Clone, Copy)]
+pub struct Plain(pub i64, pub Currency);
+
+impl Plain {
+    /// The text, written from the right into `buf` (no formatter, no allocation).
+    pub fn write_into(self, buf: &mut [u8; 32]) -> &str {
+        let Plain(minor, currency) = self;
+        let exp = usize::from(currency.exponent());
+        let mut abs = minor.unsigned_abs();
+        let mut i = buf.len();
+        let mut digits = 0;
+        loop {
+            i -= 1;
+            buf[i] = b'0' + (abs % 10) as u8;
+            abs /= 10;
+            digits += 1;
+            if digits == exp {
+                i -= 1;
+                buf[i] = b'.';
+            }
+            if abs == 0 && digits > exp {
+                break;
+            }
+        }
+        if minor < 0 {
+            i -= 1;
+            buf[i] = b'-';
+        }
+        std::str::from_utf8(&buf[i..]).expect("digits, a point and a sign are ASCII")
     }
-    let scale = 10_u64.pow(exp);
-    format!(
-        "{sign}{}.{:0width$}",
-        abs / scale,
-        abs % scale,
-        width = exp as usize
-    )
+}
+
+impl fmt::Display for Plain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.write_into(&mut [0; 32]))
+    }
+}
+
+impl serde::Serialize for Plain {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.write_into(&mut [0; 32]))
+    }
 }
 
 /// Formats minor units for a person reading the given language, with the
@@ -204,23 +238,32 @@ pub fn format_human(minor: i64, currency: Currency, lang: &str) -> String {
         "tr" | "ro" => ('.', ','),
         _ => (',', '.'),
     };
-    let plain = format_plain(minor.abs(), currency);
+    // The plain text of the absolute amount, then grouped (`dun due` writes
+    // one per row: no formatter, one allocation).
+    let mut buf = [0; 32];
+    let plain = Plain(minor, currency).write_into(&mut buf);
+    let plain = plain.strip_prefix('-').unwrap_or(plain);
     let (whole, frac) = match plain.split_once('.') {
         Some((w, f)) => (w, Some(f)),
-        None => (plain.as_str(), None),
+        None => (plain, None),
     };
-    let mut grouped = String::new();
+    let mut out = String::with_capacity(plain.len() + plain.len() / 3 * 2 + 6);
+    if minor < 0 {
+        out.push('-');
+    }
     for (i, ch) in whole.chars().enumerate() {
         if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(group);
+            out.push(group);
         }
-        grouped.push(ch);
+        out.push(ch);
     }
-    let sign = if minor < 0 { "-" } else { "" };
-    match frac {
-        Some(f) => format!("{sign}{grouped}{decimal}{f} {currency}"),
-        None => format!("{sign}{grouped} {currency}"),
+    if let Some(f) = frac {
+        out.push(decimal);
+        out.push_str(f);
     }
+    out.push(' ');
+    out.push_str(currency.code());
+    out
 }
 
 /// Formats minor units as a message in `lang` writes them (SPEC.md §6): the
@@ -392,6 +435,53 @@ mod tests {
     }
 
     proptest! {
+        /// `Plain` writes digits by hand; it says what `format!` says, for any i64.
+        #[test]
+        fn plain_is_the_formatted_text_for_any_amount(minor in any::<i64>(), exp_idx in 0usize..4) {
+            let c = cur(["JPY", "EUR", "KWD", "CLF"][exp_idx]);
+            let exp = u32::from(c.exponent());
+            let sign = if minor < 0 { "-" } else { "" };
+            let abs = minor.unsigned_abs();
+            let expected = if exp == 0 {
+                format!("{sign}{abs}")
+            } else {
+                let scale = 10_u64.pow(exp);
+                format!("{sign}{}.{:0width$}", abs / scale, abs % scale, width = exp as usize)
+            };
+            prop_assert_eq!(Plain(minor, c).to_string(), expected);
+        }
+
+        /// `format_human` without a formatter says what the formatted version says.
+        #[test]
+        fn human_is_the_grouped_plain_text(minor in any::<i64>(), exp_idx in 0usize..4, lang_idx in 0usize..5) {
+            let c = cur(["JPY", "EUR", "KWD", "CLF"][exp_idx]);
+            let lang = ["en", "sv", "ru", "tr", "ro"][lang_idx];
+            let (group, decimal) = match lang {
+                "sv" | "ru" => ('\u{a0}', ','),
+                "tr" | "ro" => ('.', ','),
+                _ => (',', '.'),
+            };
+            let plain = Plain(minor, c).to_string();
+            let plain = plain.trim_start_matches('-');
+            let (whole, frac) = match plain.split_once('.') {
+                Some((w, f)) => (w, Some(f)),
+                None => (plain, None),
+            };
+            let mut grouped = String::new();
+            for (i, ch) in whole.chars().enumerate() {
+                if i > 0 && (whole.len() - i) % 3 == 0 {
+                    grouped.push(group);
+                }
+                grouped.push(ch);
+            }
+            let sign = if minor < 0 { "-" } else { "" };
+            let expected = match frac {
+                Some(f) => format!("{sign}{grouped}{decimal}{f} {c}"),
+                None => format!("{sign}{grouped} {c}"),
+            };
+            prop_assert_eq!(format_human(minor, c, lang), expected);
+        }
+
         #[test]
         fn plain_format_round_trips_for_every_exponent(
             idx in 0usize..200,

@@ -15,184 +15,265 @@ use std::io::Write;
 
 use anyhow::Result;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::cli::Format;
 
+mod cells;
+
 /// Writes rows one at a time; CSV and JSON stream, a table is laid out at the end.
 pub struct Renderer<'w> {
-    out: &'w mut dyn Write,
+    out: Sink<'w>,
     format: Format,
     bold: bool,
-    buf: String,
     rows: usize,
-    headers: Vec<String>,
+    /// The field names of the first row: the columns.
+    names: Vec<&'static str>,
+    /// A buffer for cells that are formatted (lists, dates), reused.
+    scratch: String,
     table: Vec<Vec<String>>,
+}
+
+/// CSV goes through the csv crate's writer (RFC 4180 quoting, CRLF);
+/// everything else straight to the output.
+enum Sink<'w> {
+    Plain(&'w mut dyn Write),
+    Csv(Box<csv::Writer<&'w mut dyn Write>>),
 }
 
 impl<'w> Renderer<'w> {
     pub fn new(out: &'w mut dyn Write, format: Format, bold: bool) -> Renderer<'w> {
+        let out = match format {
+            Format::Csv => Sink::Csv(Box::new(
+                csv::WriterBuilder::new()
+                    .terminator(csv::Terminator::CRLF)
+                    .quote_style(csv::QuoteStyle::Necessary)
+                    .buffer_capacity(64 * 1024)
+                    .from_writer(out),
+            )),
+            _ => Sink::Plain(out),
+        };
         Renderer {
             out,
             format,
             bold,
-            buf: String::new(),
             rows: 0,
-            headers: Vec::new(),
+            names: Vec::new(),
+            scratch: String::new(),
             table: Vec::new(),
         }
     }
 
+    /// One row: a struct whose fields are the columns, each a scalar, an
+    /// option or a list (a list is one cell, its items joined by ", ").
     pub fn row<T: Serialize>(&mut self, row: &T) -> Result<()> {
-        let Value::Object(map) = serde_json::to_value(row)? else {
-            anyhow::bail!("internal: a report row must serialise to an object");
-        };
-        if self.rows == 0 {
-            self.headers = map.keys().cloned().collect();
-        }
-        match self.format {
-            Format::Json => {
-                self.out
-                    .write_all(if self.rows == 0 { b"[\n  " } else { b",\n  " })?;
-                serde_json::to_writer(&mut *self.out, &map)?;
+        match (&mut self.out, self.format) {
+            (Sink::Plain(out), Format::Json) => {
+                out.write_all(if self.rows == 0 { b"[\n  " } else { b",\n  " })?;
+                serde_json::to_writer(&mut **out, row)?;
             }
-            Format::Csv => {
+            (Sink::Csv(csv), _) => {
+                let csv: &mut csv::Writer<&mut dyn Write> = csv;
                 if self.rows == 0 {
-                    let headers: Vec<&str> = self.headers.iter().map(String::as_str).collect();
-                    csv_record(&mut self.buf, headers.iter().map(|h| h.to_string()));
+                    // The header comes first: the names are known once the
+                    // first row has been taken apart.
+                    let mut first = cells::Cells::default();
+                    cells::write_row(row, &mut self.names, &mut self.scratch, &mut first).map_err(|e| e.0)?;
+                    csv.write_record(&self.names)?;
+                    let mut out = CsvOut(csv);
+                    for (text, is_text) in first.texts.iter().zip(first.is_text) {
+                        cells::CellOut::cell(&mut out, text, is_text).map_err(|e| e.0)?;
+                    }
+                } else {
+                    cells::write_row(row, &mut self.names, &mut self.scratch, &mut CsvOut(csv))
+                        .map_err(|e| e.0)?;
                 }
-                csv_record(
-                    &mut self.buf,
-                    map.values()
-                        .map(|v| formula_safe(&cell(v), v.is_string() || v.is_array())),
-                );
-                if self.buf.len() > 64 * 1024 {
-                    self.flush_csv()?;
-                }
+                csv.write_record(None::<&[u8]>)?;
             }
-            Format::Table => self.table.push(map.values().map(cell).collect()),
+            (Sink::Plain(_), _) => {
+                let mut cells = cells::Cells::default();
+                cells::write_row(row, &mut self.names, &mut self.scratch, &mut cells).map_err(|e| e.0)?;
+                self.table.push(cells.texts);
+            }
         }
         self.rows += 1;
         Ok(())
     }
 
-    fn flush_csv(&mut self) -> Result<()> {
-        self.out.write_all(self.buf.as_bytes())?;
-        self.buf.clear();
-        Ok(())
-    }
-
     /// Ends the output. `empty_headers` gives the CSV header when no row came,
     /// so that a spreadsheet still sees the columns.
-    pub fn finish(mut self, empty_headers: &[&str]) -> Result<usize> {
-        match self.format {
-            Format::Json => {
-                self.out
-                    .write_all(if self.rows == 0 { b"[]\n" } else { b"\n]\n" })?;
-            }
-            Format::Csv => {
+    pub fn finish(self, empty_headers: &[&str]) -> Result<usize> {
+        match self.out {
+            Sink::Csv(mut csv) => {
                 if self.rows == 0 {
-                    csv_record(&mut self.buf, empty_headers.iter().map(|h| h.to_string()));
+                    csv.write_record(empty_headers)?;
                 }
-                self.flush_csv()?;
+                csv.flush()?;
             }
-            Format::Table => {
-                if self.rows > 0 {
-                    let headers: Vec<String> = self.headers.iter().map(|h| h.replace('_', " ")).collect();
-                    write_table(self.out, &headers, &self.table, self.bold)?;
+            Sink::Plain(out) => {
+                match self.format {
+                    Format::Json => {
+                        out.write_all(if self.rows == 0 { b"[]\n" } else { b"\n]\n" })?;
+                    }
+                    _ => {
+                        if self.rows > 0 {
+                            let headers: Vec<String> =
+                                self.names.iter().map(|h| h.replace('_', " ")).collect();
+                            write_table(out, &headers, &self.table, self.bold)?;
+                        }
+                    }
                 }
+                out.flush()?;
             }
         }
-        self.out.flush()?;
         Ok(self.rows)
     }
 }
 
-/// A JSON value as a cell: strings bare, null empty, lists joined.
-fn cell(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(cell).collect::<Vec<_>>().join(", "),
-        other => other.to_string(),
-    }
-}
+/// Cells straight into the CSV writer, formula-safe.
+struct CsvOut<'a, 'w>(&'a mut csv::Writer<&'w mut dyn Write>);
 
-/// Appends one RFC 4180 record: fields with a comma, quote or line break
-/// are quoted, quotes doubled; records end with CRLF as the RFC writes them.
-fn csv_record(buf: &mut String, fields: impl Iterator<Item = String>) {
-    for (i, f) in fields.enumerate() {
-        if i > 0 {
-            buf.push(',');
-        }
-        if f.contains([',', '"', '\n', '\r']) {
-            buf.push('"');
-            buf.push_str(&f.replace('"', "\"\""));
-            buf.push('"');
+impl cells::CellOut for CsvOut<'_, '_> {
+    fn cell(&mut self, text: &str, is_text: bool) -> Result<(), cells::Error> {
+        let written = if is_text && starts_like_a_formula(text) {
+            let mut safe = String::with_capacity(text.len() + 1);
+            safe.push('\'');
+            safe.push_str(text);
+            self.0.write_field(safe)
         } else {
-            buf.push_str(&f);
-        }
+            self.0.write_field(text)
+        };
+        written.map_err(|e| cells::Error(e.into()))
     }
-    buf.push_str("\r\n");
 }
 
-/// A text cell that a spreadsheet would read as a formula gets a leading `'`.
-pub fn formula_safe(text: &str, is_text: bool) -> String {
-    if is_text && text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_string()
+/// A date in a report row, written as `YYYY-MM-DD` without a formatter (the
+/// overdue report writes a million of them); the same text as chrono's.
+#[derive(Debug, Clone, Copy)]
+pub struct Day(pub chrono::NaiveDate);
+
+impl Serialize for Day {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use chrono::Datelike;
+        let d = self.0;
+        let Ok(year) = u32::try_from(d.year()) else {
+            return d.serialize(s);
+        };
+        if year > 9999 {
+            return d.serialize(s);
+        }
+        let mut b = *b"0000-00-00";
+        for (i, v) in [(3, year), (6, d.month()), (9, d.day())] {
+            let mut v = v;
+            let mut j = i;
+            while v > 0 {
+                b[j] = b'0' + (v % 10) as u8;
+                v /= 10;
+                j = j.saturating_sub(1);
+            }
+        }
+        s.serialize_str(std::str::from_utf8(&b).expect("digits and dashes are ASCII"))
     }
+}
+
+/// A text cell that a spreadsheet would read as a formula: CSV gives it a leading `'`.
+fn starts_like_a_formula(text: &str) -> bool {
+    text.starts_with(['=', '+', '-', '@', '\t', '\r'])
 }
 
 /// Aligned columns; numbers-looking columns are right-aligned.
 pub fn write_table(out: &mut dyn Write, headers: &[String], rows: &[Vec<String>], bold: bool) -> Result<()> {
-    let width = |s: &str| s.chars().count();
-    let mut widths: Vec<usize> = headers.iter().map(|h| width(h)).collect();
+    let mut layout = TableLayout::new(headers);
     for r in rows {
-        for (i, c) in r.iter().enumerate() {
-            let first_line = c.lines().next().unwrap_or("");
-            widths[i] = widths[i].max(width(first_line));
+        layout.add(r);
+    }
+    layout.write_header(out, headers, bold)?;
+    for r in rows {
+        layout.write_row(out, r)?;
+    }
+    Ok(())
+}
+
+/// The layout of [`write_table`], built a row at a time, so that a caller can
+/// lay out rows it keeps packed and write them without holding them as cells.
+pub struct TableLayout {
+    widths: Vec<usize>,
+    /// Per column: some cell is not empty, and every cell is empty or a number.
+    nonempty: Vec<bool>,
+    all_numbers: Vec<bool>,
+    line: String,
+}
+
+impl TableLayout {
+    pub fn new<S: AsRef<str>>(headers: &[S]) -> TableLayout {
+        TableLayout {
+            widths: headers.iter().map(|h| width(h.as_ref())).collect(),
+            nonempty: vec![false; headers.len()],
+            all_numbers: vec![true; headers.len()],
+            line: String::new(),
         }
     }
-    let numeric: Vec<bool> = (0..headers.len())
-        .map(|i| {
-            rows.iter().any(|r| !r[i].is_empty())
-                && rows
-                    .iter()
-                    .all(|r| r[i].is_empty() || r[i].parse::<f64>().is_ok())
-        })
-        .collect();
-    let line = |cells: &[String]| {
-        let mut s = String::new();
-        for (i, c) in cells.iter().enumerate() {
-            let c = c.lines().next().unwrap_or("");
-            let pad = widths[i] - width(c);
-            if i > 0 {
-                s.push_str("  ");
-            }
-            if numeric[i] {
-                s.push_str(&" ".repeat(pad));
-                s.push_str(c);
-            } else {
-                s.push_str(c);
-                if i + 1 < cells.len() {
-                    s.push_str(&" ".repeat(pad));
+
+    /// Takes one row's cells into account (only the first line of a cell shows).
+    pub fn add<S: AsRef<str>>(&mut self, row: &[S]) {
+        for (i, c) in row.iter().enumerate() {
+            let c = c.as_ref();
+            self.widths[i] = self.widths[i].max(width(c.lines().next().unwrap_or("")));
+            if !c.is_empty() {
+                self.nonempty[i] = true;
+                if self.all_numbers[i] {
+                    self.all_numbers[i] = c.parse::<f64>().is_ok();
                 }
             }
         }
-        s.trim_end().to_string()
-    };
-    let head = line(headers);
-    if bold {
-        writeln!(out, "\x1b[1m{head}\x1b[0m")?;
-    } else {
-        writeln!(out, "{head}")?;
     }
-    for r in rows {
-        writeln!(out, "{}", line(r))?;
+
+    pub fn write_header<S: AsRef<str>>(
+        &mut self,
+        out: &mut dyn Write,
+        headers: &[S],
+        bold: bool,
+    ) -> Result<()> {
+        self.fill_line(headers);
+        if bold {
+            writeln!(out, "\x1b[1m{}\x1b[0m", self.line)?;
+        } else {
+            writeln!(out, "{}", self.line)?;
+        }
+        Ok(())
     }
-    Ok(())
+
+    pub fn write_row<S: AsRef<str>>(&mut self, out: &mut dyn Write, row: &[S]) -> Result<()> {
+        self.fill_line(row);
+        self.line.push('\n');
+        out.write_all(self.line.as_bytes())?;
+        Ok(())
+    }
+
+    fn fill_line<S: AsRef<str>>(&mut self, cells: &[S]) {
+        let line = &mut self.line;
+        line.clear();
+        for (i, c) in cells.iter().enumerate() {
+            let c = c.as_ref().lines().next().unwrap_or("");
+            let pad = self.widths[i] - width(c);
+            if i > 0 {
+                line.push_str("  ");
+            }
+            if self.nonempty[i] && self.all_numbers[i] {
+                line.extend(std::iter::repeat_n(' ', pad));
+                line.push_str(c);
+            } else {
+                line.push_str(c);
+                if i + 1 < cells.len() {
+                    line.extend(std::iter::repeat_n(' ', pad));
+                }
+            }
+        }
+        line.truncate(line.trim_end().len());
+    }
+}
+
+fn width(s: &str) -> usize {
+    s.chars().count()
 }
 
 #[cfg(test)]
@@ -235,6 +316,64 @@ mod tests {
             text,
             "name,balance,days\r\n\"'=HYPERLINK(\"\"x\"\")\",10.00,-3\r\n\"Acme, \"\"AB\"\"\",5.00,4\r\n"
         );
+    }
+
+    #[derive(Serialize)]
+    struct Mixed {
+        to: Vec<String>,
+        note: Option<String>,
+        since: chrono::NaiveDate,
+        late: i64,
+        held: bool,
+        balance: String,
+    }
+
+    #[test]
+    fn csv_cells_are_what_the_json_value_shows() {
+        let row = Mixed {
+            to: vec!["=cmd".into(), "b@example.com".into()],
+            note: None,
+            since: chrono::NaiveDate::from_ymd_opt(2026, 1, 2).unwrap(),
+            late: -3,
+            held: true,
+            balance: "-5.00".into(),
+        };
+        let mut out = Vec::new();
+        let mut r = Renderer::new(&mut out, Format::Csv, false);
+        r.row(&row).unwrap();
+        r.row(&Mixed {
+            to: vec![],
+            note: Some("a \"quote\"\nand a line".into()),
+            ..row
+        })
+        .unwrap();
+        assert_eq!(r.finish(&[]).unwrap(), 2);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "to,note,since,late,held,balance\r\n\
+             \"'=cmd, b@example.com\",,2026-01-02,-3,true,'-5.00\r\n\
+             ,\"a \"\"quote\"\"\nand a line\",2026-01-02,-3,true,'-5.00\r\n"
+        );
+    }
+
+    #[test]
+    fn days_are_written_as_chrono_writes_them() {
+        for (y, m, d) in [
+            (2026, 1, 2),
+            (1, 12, 31),
+            (999, 7, 4),
+            (9999, 12, 31),
+            (10000, 1, 1),
+            (0, 1, 1),
+            (-5, 3, 9),
+        ] {
+            let date = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(
+                serde_json::to_string(&Day(date)).unwrap(),
+                serde_json::to_string(&date).unwrap(),
+                "{date}"
+            );
+        }
     }
 
     #[test]
