@@ -13,7 +13,7 @@ use super::{human, plain};
 use crate::cli::Format;
 use crate::context::Context;
 use crate::domain::dates::{add_days, days_between};
-use crate::domain::ladder::{Assessment, Case, Due, DueKind, Hold, assess};
+use crate::domain::ladder::{Assessment, Due, DueKind, Facts, Hold, assess_facts};
 use crate::domain::totals::Totals;
 use crate::exit;
 use crate::report::table::{Column, Table, left_out_line};
@@ -55,17 +55,17 @@ pub fn assess_open(ctx: &Context, scan: &ScanContext, inv: &OpenInvoice) -> Asse
         }
         None => holds,
     };
-    let case = Case {
+    let facts = Facts {
         due: inv.due,
         balance: inv.balance(),
         closed: false,
         start_step: inv.start_step.as_deref(),
         entered_on: inv.entered_on,
-        contacts: &inv.contacts,
+        log: &inv.facts,
         holds,
         email_bounced: scan.bounced.contains(&inv.client_id),
     };
-    assess(&case, &ctx.config.ladder, &ctx.config.schedule, ctx.today)
+    assess_facts(&facts, &ctx.config.ladder, &ctx.config.schedule, ctx.today)
 }
 
 /// The phone numbers and other contacts on file, for a call.
@@ -238,7 +238,7 @@ pub fn agenda(ctx: &Context, db: &store::Store) -> Result<Vec<AgendaRow>> {
         .filter(|r| r.on <= ctx.today)
         .map(|r| reply_row(ctx, r))
         .collect();
-    store::scan_open(db.conn(), filter, ctx.today, |inv| {
+    store::scan_open(db.conn(), filter, &ctx.config.ladder, ctx.today, |inv| {
         let a = assess_open(ctx, &scan, inv);
         for d in &a.due {
             let mut row = agenda_row(ctx, &scan, inv, &a, d);

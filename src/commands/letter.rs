@@ -449,7 +449,7 @@ fn due_letters(ctx: &Context, args: &LetterArgs) -> Result<u8> {
         invoice_id: None,
     };
     let mut due: Vec<(String, usize)> = Vec::new();
-    store::scan_open(conn, filter, ctx.today, |inv| {
+    store::scan_open(conn, filter, &ctx.config.ladder, ctx.today, |inv| {
         let a = assess_open(ctx, &scan, inv);
         for d in &a.due {
             if d.kind == DueKind::Letter

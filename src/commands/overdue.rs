@@ -1,19 +1,22 @@
 //! `dun overdue`: one row per overdue open invoice, oldest first, written as
 //! it is read (CSV and JSON stream; a table is laid out at the end).
 
+use std::borrow::Cow;
+
 use anyhow::{Result, anyhow};
-use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::currency;
 use super::due::assess_open;
-use super::{currency, plain};
 use crate::cli::Format;
 use crate::context::Context;
 use crate::domain::dates::{add_days, days_between};
 use crate::domain::fees::Party;
 use crate::domain::law::Debt;
+use crate::domain::money::Plain;
 use crate::domain::totals::{Totals, grouped};
 use crate::exit;
+use crate::report::Day;
 use crate::report::table::{Column, List, TableRow};
 use crate::store::{self, ScanContext, ScanFilter};
 
@@ -47,23 +50,23 @@ struct OverdueRow<'a> {
     invoice: &'a str,
     client: &'a str,
     client_name: &'a str,
-    email: String,
+    email: &'a str,
     phone: &'a str,
     currency: &'a str,
-    amount: String,
-    paid: String,
-    balance: String,
-    issued: NaiveDate,
-    due: NaiveDate,
+    amount: Plain,
+    paid: Plain,
+    balance: Plain,
+    issued: Day,
+    due: Day,
     days_overdue: i64,
     bucket: &'static str,
     last_step: Option<&'a str>,
-    last_contact: Option<NaiveDate>,
-    next_action: Option<String>,
-    next_action_date: Option<NaiveDate>,
+    last_contact: Option<Day>,
+    next_action: Option<Cow<'a, str>>,
+    next_action_date: Option<Day>,
     hold: Option<&'static str>,
-    interest: String,
-    fees: String,
+    interest: Plain,
+    fees: Plain,
     reference: Option<&'a str>,
     #[serde(skip)]
     minor: [i64; 5],
@@ -97,7 +100,7 @@ impl TableRow for OverdueRow<'_> {
     fn cells(&self) -> Vec<String> {
         let [amount, paid, balance, interest, fees] =
             self.minor.map(|m| grouped(i128::from(m), self.currency));
-        let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        let date = |d: Option<Day>| d.map(|d| d.0.to_string()).unwrap_or_default();
         vec![
             self.invoice.to_string(),
             self.client.to_string(),
@@ -108,13 +111,13 @@ impl TableRow for OverdueRow<'_> {
             amount,
             paid,
             balance,
-            self.issued.to_string(),
-            self.due.to_string(),
+            self.issued.0.to_string(),
+            self.due.0.to_string(),
             self.days_overdue.to_string(),
             self.bucket.to_string(),
             self.last_step.unwrap_or("").to_string(),
             date(self.last_contact),
-            self.next_action.clone().unwrap_or_default(),
+            self.next_action.as_deref().unwrap_or_default().to_string(),
             date(self.next_action_date),
             self.hold.unwrap_or("").to_string(),
             interest,
@@ -155,7 +158,9 @@ pub fn overdue(ctx: &Context) -> Result<u8> {
         Default::default()
     };
     let mut failed = 0usize;
-    store::scan_open(db.conn(), filter, ctx.today, |inv| {
+    // The addresses alone, written into one buffer per row.
+    let mut email = String::new();
+    store::scan_open(db.conn(), filter, ladder, ctx.today, |inv| {
         let cur = currency(&inv.currency)?;
         let a = assess_open(ctx, &scan, inv);
         let days = days_between(inv.due, ctx.today);
@@ -174,7 +179,7 @@ pub fn overdue(ctx: &Context) -> Result<u8> {
             };
             fees.charges_for(party, &debt, ctx.today)
         } else {
-            let minor_days = i128::from(inv.amount) * i128::from(days.max(0)) - i128::from(inv.paid_days);
+            let minor_days = i128::from(inv.amount) * i128::from(days.max(0)) - inv.paid_days;
             fees.charges(cur, inv.due, ctx.today, minor_days)
         };
         // One figure dun cannot compute (a missing rate) leaves that invoice
@@ -193,16 +198,17 @@ pub fn overdue(ctx: &Context) -> Result<u8> {
             let i = state.next.filter(|_| state.holds(ctx.today))?;
             let n = cp.plan.instalments.len();
             Some((
-                format!("instalment {} of {n}", i + 1),
+                Cow::Owned(format!("instalment {} of {n}", i + 1)),
                 Some(cp.plan.instalments[i].on),
             ))
         });
         let next = if plan_next.is_some() {
             plan_next
         } else if a.with_lawyer {
-            Some(("with-lawyer".to_string(), None))
+            Some((Cow::Borrowed("with-lawyer"), None))
         } else {
-            a.next.map(|n| (ladder.steps()[n.step].name.clone(), Some(n.on)))
+            a.next
+                .map(|n| (Cow::Borrowed(ladder.steps()[n.step].name.as_str()), Some(n.on)))
         };
         let (next_action, next_action_date) = match next {
             Some((name, on)) => (Some(name), on),
@@ -216,28 +222,23 @@ pub fn overdue(ctx: &Context) -> Result<u8> {
             invoice: &inv.number,
             client: &inv.client_handle,
             client_name: &inv.client_name,
-            email: inv
-                .emails()
-                .iter()
-                .map(|e| crate::domain::text::mailbox_parts(e).1)
-                .collect::<Vec<_>>()
-                .join(", "),
+            email: addresses(&inv.client_emails, &mut email),
             phone: inv.client_phone.as_deref().unwrap_or(""),
             currency: &inv.currency,
-            amount: plain(inv.amount, &inv.currency),
-            paid: plain(inv.paid, &inv.currency),
-            balance: plain(inv.balance(), &inv.currency),
-            issued: inv.issued,
-            due: inv.due,
+            amount: Plain(inv.amount, cur),
+            paid: Plain(inv.paid, cur),
+            balance: Plain(inv.balance(), cur),
+            issued: Day(inv.issued),
+            due: Day(inv.due),
             days_overdue: days,
             bucket: bucket(days),
             last_step: a.last_step.map(|(i, _)| ladder.steps()[i].name.as_str()),
-            last_contact: inv.last_contact,
+            last_contact: inv.last_contact.map(Day),
             next_action,
-            next_action_date,
+            next_action_date: next_action_date.map(Day),
             hold: a.hold.map(|h| h.as_str()),
-            interest: plain(charges.interest, &inv.currency),
-            fees: plain(charges.fee, &inv.currency),
+            interest: Plain(charges.interest, cur),
+            fees: Plain(charges.fee, cur),
             reference: inv.reference.as_deref(),
             minor,
         })
@@ -263,4 +264,22 @@ pub fn overdue(ctx: &Context) -> Result<u8> {
         ctx.hint(format!("Nothing is overdue on {}.", ctx.today));
     }
     Ok(if failed > 0 { exit::FAILURE } else { exit::OK })
+}
+
+/// The client's e-mail addresses without their display names, joined by
+/// ", " (as `split_emails` and `mailbox_parts` give them), into `buf`.
+fn addresses<'b>(stored: &str, buf: &'b mut String) -> &'b str {
+    buf.clear();
+    for (i, e) in stored
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .enumerate()
+    {
+        if i > 0 {
+            buf.push_str(", ");
+        }
+        buf.push_str(crate::domain::text::mailbox_parts(e).1);
+    }
+    buf
 }

@@ -68,7 +68,7 @@ fn plan(ctx: &Context, conn: &Connection, client: Option<i64>, invoice: Option<i
         invoice_id: invoice,
     };
     let mut groups: BTreeMap<(String, bool), Planned> = BTreeMap::new();
-    store::scan_open(conn, filter, ctx.today, |inv| {
+    store::scan_open(conn, filter, &ctx.config.ladder, ctx.today, |inv| {
         let a = assess_open(ctx, &scan, inv);
         for d in &a.due {
             let escalate = match d.kind {

@@ -12,6 +12,7 @@ mod inbox;
 mod invoices;
 mod plans;
 mod scan;
+mod state;
 mod summary;
 
 pub use bank::*;
@@ -22,6 +23,7 @@ pub use inbox::*;
 pub use invoices::*;
 pub use plans::*;
 pub use scan::*;
+pub use state::*;
 pub use summary::*;
 
 use std::fs::OpenOptions;
@@ -48,6 +50,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0004_bank", include_str!("../../migrations/0004_bank.sql")),
     ("0005_inbox", include_str!("../../migrations/0005_inbox.sql")),
     ("0006_plans", include_str!("../../migrations/0006_plans.sql")),
+    (
+        "0005_kept_state",
+        include_str!("../../migrations/0005_kept_state.sql"),
+    ),
 ];
 
 /// The schema version this dun writes.

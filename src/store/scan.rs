@@ -1,20 +1,27 @@
-//! The ladder's read path: every open invoice with its contact log, streamed
-//! in due-date order, for `dun due`, `dun overdue` and `dun send`.
+//! The ladder's read path: every open invoice with what the ladder reads
+//! about it, streamed in due-date order, for `dun due`, `dun overdue` and
+//! `dun send`.
 //!
-//! Two cursors walk in step (invoices with their payment sums; log entries
-//! of the same invoices in the same order) and are merged here, so that a
-//! million invoices cost two index scans, not a million queries. Holds,
-//! bounces and escalation contacts are few and loaded up front.
+//! One statement reads each open invoice with its client and its kept state
+//! (`ladder_state`, migration 0004: per-step counts and dates, the last
+//! e-mail, reply and contact, the payments), so a million invoices cost one
+//! index scan and no log entry. Only an invoice whose log holds an entry
+//! after *today* (`--today` in the past), or whose kept row is missing or
+//! unpackable, has its log read, by a second cursor in the same order that
+//! is opened when the first such invoice comes. Holds, bounces and
+//! escalation contacts are few and loaded up front.
 
 use std::collections::{HashMap, HashSet};
 
-use anyhow::Result;
+use anyhow::{Result, anyhow};
 use chrono::NaiveDate;
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, named_params};
 
+use super::state::{iso_date, iso_date_bytes, parse_payments, parse_steps};
 use super::{EscalationContact, split_emails};
 use crate::domain::contact::{Channel, Delivery, HoldKind, Outcome};
-use crate::domain::ladder::{Contact, Hold};
+use crate::domain::ladder::{Contact, Hold, Ladder, LogFacts};
 
 /// One open invoice and what the ladder needs to know about it.
 #[derive(Debug, Clone, Default)]
@@ -26,23 +33,27 @@ pub struct OpenInvoice {
     pub client_name: String,
     pub client_emails: String,
     pub client_phone: Option<String>,
-    pub client_lang: String,
     pub issued: NaiveDate,
     pub due: NaiveDate,
     pub amount: i64,
     pub currency: String,
-    pub description: Option<String>,
-    pub pay_link: Option<String>,
     pub start_step: Option<String>,
     pub entered_on: NaiveDate,
     pub paid: i64,
-    /// Σ payment × days it was paid before today, after the due date (for interest).
-    pub paid_days: i64,
-    pub contacts: Vec<Contact>,
-    /// The newest contact, any direction.
+    /// Σ payment × days from its date (or the due date, if later) to today,
+    /// for the paid parts (for interest); payments after today count 0.
+    pub paid_days: i128,
+    /// The contact log as the ladder reads it on *today*.
+    pub facts: LogFacts,
+    /// Per ladder step, the deadline of the latest letter entry that did it
+    /// (up to *today*).
+    pub letter_deadlines: Vec<Option<NaiveDate>>,
+    /// The newest contact, any direction (also after *today*).
     pub last_contact: Option<NaiveDate>,
     /// The payment reference, compact.
     pub reference: Option<String>,
+    /// Whether this invoice's log was read entry by entry (see the module doc).
+    pub read_log: bool,
 }
 
 impl OpenInvoice {
@@ -124,87 +135,356 @@ impl ScanContext {
     }
 }
 
-/// The open invoices, oldest due date first, with their payment sums.
-pub const SCAN_INVOICES_SQL: &str = "
-SELECT i.id, i.number, i.client_id, c.handle, c.name, c.emails, c.phone, c.lang,
-       i.issued, i.due, i.amount, i.currency, i.description, i.pay_link, i.start_step, i.entered_on,
-       (SELECT COALESCE(SUM(p.amount), 0) FROM payment p WHERE p.invoice_id = i.id),
-       (SELECT COALESCE(SUM(p.amount * MAX(0, CAST(julianday(:today) - julianday(MAX(p.paid_on, i.due)) AS INTEGER))), 0)
-        FROM payment p WHERE p.invoice_id = i.id),
-       i.reference
-FROM invoice i
-JOIN client c ON c.id = i.client_id
-WHERE i.closed IS NULL AND i.due <= :due_until
-  AND (:client IS NULL OR i.client_id = :client)
-  AND (:invoice IS NULL OR i.id = :invoice)
-ORDER BY i.due, i.id";
+/// The clients of the scan, by id: read once, in one pass over the client
+/// table, rather than looked up for every invoice (a lookup per invoice
+/// costs more than the whole pass; docs/performance.md).
+pub const SCAN_CLIENTS_SQL: &str = "
+SELECT c.id, c.handle, c.name, c.emails, c.phone
+FROM client c
+WHERE (:client IS NULL OR c.id = :client)
+  AND (:invoice IS NULL OR c.id = (SELECT i.client_id FROM invoice i WHERE i.id = :invoice))
+ORDER BY c.id";
 
-/// The log entries of the same invoices, in the same order.
-pub const SCAN_LOG_SQL: &str = "
-SELECT l.invoice_id, l.on_date, l.channel, l.inbound, l.step, l.outcome, l.delivery
-FROM invoice i
-JOIN contact_log l ON l.invoice_id = i.id
+/// The open invoices, oldest due date first: the kept state alone, which
+/// holds the invoice's own columns the scan needs beside what its log and
+/// payments say (migration 0004), in due-date order by its primary key.
+pub const SCAN_INVOICES_SQL: &str = "
+SELECT s.invoice_id, s.number, s.client_id, s.issued, s.due, s.amount, s.currency, s.start_step, s.entered_on,
+       s.steps, s.last_email, s.last_reply, s.last_contact, s.paid, s.payments, s.reference
+FROM ladder_state s
+WHERE s.due <= :due_until
+  AND (:client IS NULL OR s.client_id = :client)
+  AND (:invoice IS NULL OR s.invoice_id = :invoice)
+ORDER BY s.due, s.invoice_id";
+
+/// How many open invoices the scan should see: the kept state must have a
+/// row for each (a missing row would silently drop an invoice).
+pub const SCAN_COUNT_SQL: &str = "
+SELECT count(*) FROM invoice i
 WHERE i.closed IS NULL AND i.due <= :due_until
   AND (:client IS NULL OR i.client_id = :client)
-  AND (:invoice IS NULL OR i.id = :invoice)
-ORDER BY i.due, i.id, l.id";
+  AND (:invoice IS NULL OR i.id = :invoice)";
+
+/// The log entries of the invoices whose log must be read (their packed
+/// steps are NULL, or they have an entry after *today*), in the same order.
+pub const SCAN_LOG_SQL: &str = "
+SELECT l.invoice_id, l.on_date, l.channel, l.inbound, l.step, l.outcome, l.delivery, l.deadline
+FROM ladder_state s
+JOIN contact_log l ON l.invoice_id = s.invoice_id
+WHERE s.due <= :due_until
+  AND (:client IS NULL OR s.client_id = :client)
+  AND (:invoice IS NULL OR s.invoice_id = :invoice)
+  AND (s.steps IS NULL OR s.last_contact > :today)
+ORDER BY s.due, s.invoice_id, l.id";
 
 /// Calls `each` for every open invoice that passes `filter`, in due-date
-/// order. The invoice value is reused between calls.
+/// order, with its facts for `ladder` on `today`. The invoice value is reused
+/// between calls.
 pub fn scan_open(
     conn: &Connection,
     filter: ScanFilter,
+    ladder: &Ladder,
     today: NaiveDate,
     mut each: impl FnMut(&OpenInvoice) -> Result<()>,
 ) -> Result<()> {
-    let mut inv_stmt = conn.prepare_cached(SCAN_INVOICES_SQL)?;
-    let mut log_stmt = conn.prepare_cached(SCAN_LOG_SQL)?;
-    let mut invoices = inv_stmt.query(named_params! {
+    // Both cursors read one snapshot (outside a transaction each statement
+    // would read its own).
+    let own_tx = conn.is_autocommit();
+    if own_tx {
+        conn.execute_batch("BEGIN DEFERRED")?;
+    }
+    let result = scan_in_snapshot(conn, filter, ladder, today, &mut each);
+    if own_tx {
+        // A read transaction: ending it changes nothing, whatever happened.
+        let end = conn.execute_batch(if result.is_ok() { "COMMIT" } else { "ROLLBACK" });
+        return result.and(end.map_err(Into::into));
+    }
+    result
+}
+
+fn scan_in_snapshot(
+    conn: &Connection,
+    filter: ScanFilter,
+    ladder: &Ladder,
+    today: NaiveDate,
+    each: &mut impl FnMut(&OpenInvoice) -> Result<()>,
+) -> Result<()> {
+    let params = named_params! {
         ":today": today,
         ":due_until": filter.due_until,
         ":client": filter.client_id,
         ":invoice": filter.invoice_id,
-    })?;
-    let mut logs = log_stmt.query(named_params! {
+    };
+    let clients = Clients::load(conn, filter)?;
+    let mut inv_stmt = conn.prepare_cached(SCAN_INVOICES_SQL)?;
+    let mut invoices = inv_stmt.query(named_params! {
         ":due_until": filter.due_until,
         ":client": filter.client_id,
         ":invoice": filter.invoice_id,
     })?;
-    let mut pending_log: Option<(i64, Contact)> = next_log(&mut logs)?;
     let mut inv = OpenInvoice::default();
+    // Until the first invoice whose log must be read, no log cursor is open.
+    let mut needs_log = false;
     while let Some(r) = invoices.next()? {
-        inv.id = r.get(0)?;
-        inv.number = r.get(1)?;
-        inv.client_id = r.get(2)?;
-        inv.client_handle = r.get(3)?;
-        inv.client_name = r.get(4)?;
-        inv.client_emails = r.get(5)?;
-        inv.client_phone = r.get(6)?;
-        inv.client_lang = r.get(7)?;
-        inv.issued = date(r, 8)?;
-        inv.due = date(r, 9)?;
-        inv.amount = r.get(10)?;
-        inv.currency = r.get(11)?;
-        inv.description = r.get(12)?;
-        inv.pay_link = r.get(13)?;
-        inv.start_step = r.get(14)?;
-        inv.entered_on = date(r, 15)?;
-        inv.paid = r.get(16)?;
-        inv.paid_days = r.get(17)?;
-        inv.reference = r.get(18)?;
-        inv.contacts.clear();
-        inv.last_contact = None;
-        // Both cursors follow (due, id): the log entries of this invoice are next.
-        while let Some((invoice_id, contact)) = pending_log.take() {
-            if invoice_id != inv.id {
-                pending_log = Some((invoice_id, contact));
-                break;
-            }
-            inv.last_contact = inv.last_contact.max(Some(contact.on));
-            inv.contacts.push(contact);
-            pending_log = next_log(&mut logs)?;
+        read_invoice(r, &mut inv, &clients, ladder, today)?;
+        if inv.read_log {
+            needs_log = true;
+            break;
         }
         each(&inv)?;
+    }
+    if !needs_log {
+        return Ok(());
+    }
+    let mut log_stmt = conn.prepare_cached(SCAN_LOG_SQL)?;
+    let mut logs = log_stmt.query(params)?;
+    let mut log = LogCursor {
+        pending: next_log(&mut logs)?,
+        rows: logs,
+        contacts: Vec::new(),
+    };
+    log.read_into(&mut inv, ladder, today)?;
+    each(&inv)?;
+    while let Some(r) = invoices.next()? {
+        read_invoice(r, &mut inv, &clients, ladder, today)?;
+        if inv.read_log {
+            log.read_into(&mut inv, ladder, today)?;
+        }
+        each(&inv)?;
+    }
+    Ok(())
+}
+
+/// Fills `inv` from one row of [`SCAN_INVOICES_SQL`]; the facts from the
+/// kept state unless the row says the log must be read.
+fn read_invoice(
+    r: &rusqlite::Row,
+    inv: &mut OpenInvoice,
+    clients: &Clients,
+    ladder: &Ladder,
+    today: NaiveDate,
+) -> Result<()> {
+    inv.id = r.get(0)?;
+    text(&mut inv.number, r, 1)?;
+    inv.client_id = r.get(2)?;
+    clients.fill(inv)?;
+    let number = inv.number.as_str();
+    let kept_date = |i: usize| kept_date(r, i, number)?.ok_or_else(|| damaged(number, "a date is missing"));
+    inv.issued = kept_date(3)?;
+    inv.due = kept_date(4)?;
+    inv.entered_on = kept_date(8)?;
+    inv.amount = r.get(5).map_err(|e| damaged(number, e))?;
+    inv.paid = r.get(13).map_err(|e| damaged(number, e))?;
+    let last_email = kept_date_opt(r, 10, number)?;
+    let last_reply = kept_date_opt(r, 11, number)?;
+    let last_contact = kept_date_opt(r, 12, number)?;
+    let mut paid_days: i128 = 0;
+    let due = inv.due;
+    let payments = r.get_ref(14)?.as_str().map_err(|e| damaged(number, e))?;
+    parse_payments(payments, |amount, on| {
+        let days = (today - on.max(due)).num_days().max(0);
+        paid_days += i128::from(amount) * i128::from(days);
+    })
+    .map_err(|e| damaged(number, e))?;
+    inv.paid_days = paid_days;
+    let packed = r.get_ref(9)?.as_bytes_or_null().map_err(|e| damaged(number, e))?;
+    inv.read_log = packed.is_none() || last_contact.is_some_and(|d| d > today);
+    let steps = ladder.steps().len();
+    inv.facts.steps.clear();
+    inv.facts.steps.resize(steps, Default::default());
+    inv.letter_deadlines.clear();
+    inv.letter_deadlines.resize(steps, None);
+    if let Some(packed) = packed.filter(|_| !inv.read_log) {
+        inv.facts.last_email = last_email;
+        inv.facts.last_reply = last_reply;
+        inv.facts.last_contact = last_contact;
+        inv.last_contact = last_contact;
+        let (facts, deadlines) = (&mut inv.facts, &mut inv.letter_deadlines);
+        parse_steps(packed, |name, s| {
+            if let Some(i) = ladder.steps().iter().position(|l| l.name.as_bytes() == name) {
+                facts.steps[i].count = s.count;
+                facts.steps[i].first = Some(s.first);
+                facts.steps[i].last = Some(s.last);
+                deadlines[i] = s.letter_deadline;
+            }
+        })
+        .map_err(|e| damaged(&inv.number, e))?;
+    }
+    text(&mut inv.currency, r, 6)?;
+    opt_text(&mut inv.start_step, r, 7)?;
+    opt_text(&mut inv.reference, r, 15)?;
+    Ok(())
+}
+
+fn damaged(number: &str, what: impl std::fmt::Display) -> anyhow::Error {
+    anyhow!("the kept ladder state of invoice {number} is damaged ({what}); run dun check --repair")
+}
+
+/// A date column of the kept state, parsed from its bytes.
+fn kept_date_opt(r: &rusqlite::Row, i: usize, number: &str) -> Result<Option<NaiveDate>> {
+    match r.get_ref(i)? {
+        ValueRef::Null => Ok(None),
+        ValueRef::Text(b) => iso_date_bytes(b)
+            .map(Some)
+            .ok_or_else(|| damaged(number, format!("{:?} is not a date", String::from_utf8_lossy(b)))),
+        other => Err(damaged(
+            number,
+            format!("a date column holds {:?}", other.data_type()),
+        )),
+    }
+}
+
+fn kept_date(r: &rusqlite::Row, i: usize, number: &str) -> Result<Option<NaiveDate>> {
+    kept_date_opt(r, i, number)
+}
+
+/// The clients of one scan, packed: their texts in one buffer.
+struct Clients {
+    /// Client ids, ascending (the query's order).
+    ids: Vec<i64>,
+    /// Per client: where handle, name, emails and phone start in `text`,
+    /// and where phone ends.
+    bounds: Vec<[u32; 5]>,
+    has_phone: Vec<bool>,
+    text: String,
+}
+
+impl Clients {
+    fn load(conn: &Connection, filter: ScanFilter) -> Result<Clients> {
+        let mut stmt = conn.prepare_cached(SCAN_CLIENTS_SQL)?;
+        let mut rows = stmt.query(named_params! {
+            ":client": filter.client_id,
+            ":invoice": filter.invoice_id,
+        })?;
+        let mut c = Clients {
+            ids: Vec::new(),
+            bounds: Vec::new(),
+            has_phone: Vec::new(),
+            text: String::new(),
+        };
+        while let Some(r) = rows.next()? {
+            c.ids.push(r.get(0)?);
+            let mut b = [0u32; 5];
+            for (k, col) in [1, 2, 3, 4].into_iter().enumerate() {
+                b[k] = offset(&c.text)?;
+                if let Some(t) = r.get_ref(col)?.as_str_or_null()? {
+                    c.text.push_str(t);
+                }
+            }
+            b[4] = offset(&c.text)?;
+            c.bounds.push(b);
+            c.has_phone.push(r.get_ref(4)?.as_str_or_null()?.is_some());
+        }
+        Ok(c)
+    }
+
+    /// Copies the client's fields into `inv`.
+    fn fill(&self, inv: &mut OpenInvoice) -> Result<()> {
+        let Ok(k) = self.ids.binary_search(&inv.client_id) else {
+            return Err(anyhow!(
+                "invoice {} names client {} that is not in the database (dun check shows what is wrong)",
+                inv.number,
+                inv.client_id
+            ));
+        };
+        let b = self.bounds[k];
+        let field = |j: usize| &self.text[b[j] as usize..b[j + 1] as usize];
+        set(&mut inv.client_handle, field(0));
+        set(&mut inv.client_name, field(1));
+        set(&mut inv.client_emails, field(2));
+        if self.has_phone[k] {
+            set(inv.client_phone.get_or_insert_with(String::new), field(3));
+        } else {
+            inv.client_phone = None;
+        }
+        Ok(())
+    }
+}
+
+fn offset(text: &str) -> Result<u32> {
+    u32::try_from(text.len())
+        .map_err(|_| anyhow!("the client table is too large to read at once (over 4 GiB of text)"))
+}
+
+fn set(buf: &mut String, value: &str) {
+    buf.clear();
+    buf.push_str(value);
+}
+
+/// The cursor over [`SCAN_LOG_SQL`], one entry ahead.
+struct LogCursor<'s> {
+    rows: rusqlite::Rows<'s>,
+    pending: Option<LogEntry>,
+    contacts: Vec<Contact>,
+}
+
+impl LogCursor<'_> {
+    /// Reads `inv`'s entries (the next ones: both cursors follow (due, id))
+    /// and reduces them as the ladder does.
+    fn read_into(&mut self, inv: &mut OpenInvoice, ladder: &Ladder, today: NaiveDate) -> Result<()> {
+        self.contacts.clear();
+        inv.last_contact = None;
+        let mut latest_letter: Vec<Option<NaiveDate>> = vec![None; ladder.steps().len()];
+        while let Some(entry) = self.pending.take() {
+            if entry.invoice_id != inv.id {
+                self.pending = Some(entry);
+                break;
+            }
+            let c = entry.contact;
+            inv.last_contact = inv.last_contact.max(Some(c.on));
+            if c.on <= today {
+                letter_deadline(
+                    &c,
+                    entry.deadline,
+                    ladder,
+                    &mut latest_letter,
+                    &mut inv.letter_deadlines,
+                );
+            }
+            self.contacts.push(c);
+            self.pending = next_log(&mut self.rows)?;
+        }
+        inv.facts = LogFacts::from_contacts(&self.contacts, ladder, today);
+        Ok(())
+    }
+}
+
+/// Keeps, per step, the deadline of the latest letter entry that did it
+/// (latest by date, then by log order), as the kept state does.
+fn letter_deadline(
+    c: &Contact,
+    deadline: Option<NaiveDate>,
+    ladder: &Ladder,
+    latest: &mut [Option<NaiveDate>],
+    deadlines: &mut [Option<NaiveDate>],
+) {
+    if c.channel == Channel::Letter
+        && !c.inbound
+        && c.delivery != Some(Delivery::Failed)
+        && c.outcome != Some(Outcome::Bounced)
+        && let Some(i) = c.step.as_deref().and_then(|s| ladder.index_of(s))
+        && latest[i].is_none_or(|d| c.on >= d)
+    {
+        latest[i] = Some(c.on);
+        deadlines[i] = deadline;
+    }
+}
+
+/// Copies a text column into a reused buffer.
+fn text(buf: &mut String, r: &rusqlite::Row, i: usize) -> rusqlite::Result<()> {
+    buf.clear();
+    buf.push_str(r.get_ref(i)?.as_str()?);
+    Ok(())
+}
+
+fn opt_text(buf: &mut Option<String>, r: &rusqlite::Row, i: usize) -> rusqlite::Result<()> {
+    match r.get_ref(i)?.as_str_or_null()? {
+        None => *buf = None,
+        Some(s) => {
+            let b = buf.get_or_insert_with(String::new);
+            b.clear();
+            b.push_str(s);
+        }
     }
     Ok(())
 }
@@ -213,35 +493,36 @@ pub fn scan_open(
 /// reads millions of them); anything else goes through rusqlite as before.
 fn date(r: &rusqlite::Row, i: usize) -> rusqlite::Result<NaiveDate> {
     if let Ok(s) = r.get_ref(i)?.as_str()
-        && let b = s.as_bytes()
-        && b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
+        && let Some(d) = iso_date(s)
     {
-        let num = |range: std::ops::Range<usize>| -> Option<u32> {
-            b[range].iter().try_fold(0u32, |n, c| {
-                c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
-            })
-        };
-        if let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10))
-            && let Some(date) = NaiveDate::from_ymd_opt(y as i32, m, d)
-        {
-            return Ok(date);
-        }
+        return Ok(d);
     }
     r.get(i)
 }
 
-fn next_log(rows: &mut rusqlite::Rows) -> Result<Option<(i64, Contact)>> {
+fn opt_date(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Option<NaiveDate>> {
+    if r.get_ref(i)?.as_str_or_null()?.is_none() {
+        return Ok(None);
+    }
+    date(r, i).map(Some)
+}
+
+struct LogEntry {
+    invoice_id: i64,
+    contact: Contact,
+    deadline: Option<NaiveDate>,
+}
+
+fn next_log(rows: &mut rusqlite::Rows) -> Result<Option<LogEntry>> {
     let Some(r) = rows.next()? else { return Ok(None) };
     let word =
         |i: usize| -> rusqlite::Result<Option<&str>> { Ok(r.get_ref(i)?.as_str_or_null().ok().flatten()) };
     let channel = word(2)?
         .and_then(|c| Channel::parse(c).ok())
         .unwrap_or(Channel::Note);
-    Ok(Some((
-        r.get(0)?,
-        Contact {
+    Ok(Some(LogEntry {
+        invoice_id: r.get(0)?,
+        contact: Contact {
             on: date(r, 1)?,
             channel,
             inbound: r.get(3)?,
@@ -249,5 +530,6 @@ fn next_log(rows: &mut rusqlite::Rows) -> Result<Option<(i64, Contact)>> {
             outcome: word(5)?.and_then(|o| Outcome::parse(o).ok()),
             delivery: word(6)?.and_then(|d| Delivery::parse(d).ok()),
         },
-    )))
+        deadline: opt_date(r, 7)?,
+    }))
 }
