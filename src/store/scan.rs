@@ -2,14 +2,17 @@
 //! about it, streamed in due-date order, for `dun due`, `dun overdue` and
 //! `dun send`.
 //!
-//! One statement reads each open invoice with its client and its kept state
-//! (`ladder_state`, migration 0004: per-step counts and dates, the last
-//! e-mail, reply and contact, the payments), so a million invoices cost one
-//! index scan and no log entry. Only an invoice whose log holds an entry
-//! after *today* (`--today` in the past), or whose kept row is missing or
-//! unpackable, has its log read, by a second cursor in the same order that
-//! is opened when the first such invoice comes. Holds, bounces and
-//! escalation contacts are few and loaded up front.
+//! One statement reads the kept state (`ladder_state`, migration 0005): a
+//! row per open invoice, in due-date order, with the invoice's own columns,
+//! its per-step counts and dates, its last e-mail, reply and contact and its
+//! payments, so a million invoices cost one pass over one table and no log
+//! entry. The clients are read once, in one pass, and looked up in memory.
+//! Only an invoice whose log holds an entry after *today* (`--today` in the
+//! past), or whose step names cannot be packed, has its log read, by a
+//! second cursor in the same order that is opened when the first such
+//! invoice comes. Holds, bounces and escalation contacts are few and loaded
+//! up front. A count of the open invoices guards against a damaged state
+//! (`dun check`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -147,7 +150,7 @@ ORDER BY c.id";
 
 /// The open invoices, oldest due date first: the kept state alone, which
 /// holds the invoice's own columns the scan needs beside what its log and
-/// payments say (migration 0004), in due-date order by its primary key.
+/// payments say (migration 0005), in due-date order by its primary key.
 pub const SCAN_INVOICES_SQL: &str = "
 SELECT s.invoice_id, s.number, s.client_id, s.issued, s.due, s.amount, s.currency, s.start_step, s.entered_on,
        s.steps, s.last_email, s.last_reply, s.last_contact, s.paid, s.payments, s.reference
@@ -157,13 +160,36 @@ WHERE s.due <= :due_until
   AND (:invoice IS NULL OR s.invoice_id = :invoice)
 ORDER BY s.due, s.invoice_id";
 
-/// How many open invoices the scan should see: the kept state must have a
-/// row for each (a missing row would silently drop an invoice).
-pub const SCAN_COUNT_SQL: &str = "
-SELECT count(*) FROM invoice i
-WHERE i.closed IS NULL AND i.due <= :due_until
-  AND (:client IS NULL OR i.client_id = :client)
-  AND (:invoice IS NULL OR i.id = :invoice)";
+const OPEN_BY_DUE: &str = "i.closed IS NULL AND i.due <= :due_until";
+
+/// The count of [`count_open`] without filters (a range of the partial index
+/// of open invoices by due date).
+pub const SCAN_COUNT_SQL: &str =
+    "SELECT count(*) FROM invoice i WHERE i.closed IS NULL AND i.due <= :due_until";
+
+/// How many open invoices the scan should see (the kept state must have a
+/// row for each: a missing row would silently drop an invoice). One index
+/// range; the filters, when given, pick the index that serves them.
+fn count_open(conn: &Connection, filter: ScanFilter) -> Result<i64> {
+    let count = |sql: &str, params: &[(&str, &dyn rusqlite::ToSql)]| -> Result<i64> {
+        Ok(conn.prepare_cached(sql)?.query_row(params, |r| r.get(0))?)
+    };
+    let open = OPEN_BY_DUE;
+    match (filter.invoice_id, filter.client_id) {
+        (Some(id), client) => count(
+            &format!(
+                "SELECT count(*) FROM invoice i WHERE i.id = :id AND {open}
+                   AND (:client IS NULL OR i.client_id = :client)"
+            ),
+            named_params! { ":id": id, ":client": client, ":due_until": filter.due_until },
+        ),
+        (None, Some(client)) => count(
+            &format!("SELECT count(*) FROM invoice i WHERE i.client_id = :client AND {open}"),
+            named_params! { ":client": client, ":due_until": filter.due_until },
+        ),
+        (None, None) => count(SCAN_COUNT_SQL, named_params! { ":due_until": filter.due_until }),
+    }
+}
 
 /// The log entries of the invoices whose log must be read (their packed
 /// steps are NULL, or they have an entry after *today*), in the same order.
@@ -215,6 +241,7 @@ fn scan_in_snapshot(
         ":client": filter.client_id,
         ":invoice": filter.invoice_id,
     };
+    let expected = count_open(conn, filter)?;
     let clients = Clients::load(conn, filter)?;
     let mut inv_stmt = conn.prepare_cached(SCAN_INVOICES_SQL)?;
     let mut invoices = inv_stmt.query(named_params! {
@@ -223,10 +250,12 @@ fn scan_in_snapshot(
         ":invoice": filter.invoice_id,
     })?;
     let mut inv = OpenInvoice::default();
+    let mut seen: i64 = 0;
     // Until the first invoice whose log must be read, no log cursor is open.
     let mut needs_log = false;
     while let Some(r) = invoices.next()? {
         read_invoice(r, &mut inv, &clients, ladder, today)?;
+        seen += 1;
         if inv.read_log {
             needs_log = true;
             break;
@@ -234,7 +263,7 @@ fn scan_in_snapshot(
         each(&inv)?;
     }
     if !needs_log {
-        return Ok(());
+        return all_seen(seen, expected, filter);
     }
     let mut log_stmt = conn.prepare_cached(SCAN_LOG_SQL)?;
     let mut logs = log_stmt.query(params)?;
@@ -247,12 +276,25 @@ fn scan_in_snapshot(
     each(&inv)?;
     while let Some(r) = invoices.next()? {
         read_invoice(r, &mut inv, &clients, ladder, today)?;
+        seen += 1;
         if inv.read_log {
             log.read_into(&mut inv, ladder, today)?;
         }
         each(&inv)?;
     }
-    Ok(())
+    all_seen(seen, expected, filter)
+}
+
+/// The scan saw as many open invoices as the invoice table has.
+fn all_seen(seen: i64, expected: i64, filter: ScanFilter) -> Result<()> {
+    if seen == expected {
+        return Ok(());
+    }
+    Err(anyhow!(
+        "the kept ladder state lists {seen} open invoice(s) due by {} where the invoices are {expected}: \
+         it is damaged; run dun check, then dun check --repair",
+        filter.due_until
+    ))
 }
 
 /// Fills `inv` from one row of [`SCAN_INVOICES_SQL`]; the facts from the
