@@ -187,6 +187,12 @@ pub enum Command {
     Demo,
     /// Read bank statements, match the payments to open invoices and record them
     Bank(BankArgs),
+    /// Check the database file and the ladder state dun keeps for speed against the records
+    Check {
+        /// Rebuild the kept ladder state from the records (one transaction)
+        #[arg(long)]
+        repair: bool,
+    },
     /// Print the manual page (roff): dun man | man -l -
     Man,
     /// Print shell completions for bash, zsh, fish, elvish or powershell

@@ -3,6 +3,7 @@
 //! all its writing in one transaction.
 
 mod bank;
+mod check;
 mod client;
 mod demo;
 mod due;
@@ -81,6 +82,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
                 Command::Ladder => ladder::ladder(&ctx),
                 Command::Rates => rates::rates(&ctx),
                 Command::Demo => demo::demo(&ctx),
+                Command::Check { repair } => check::check(&ctx, repair),
                 Command::Bank(args) => bank::bank(&ctx, args),
                 Command::Send(args) => send::send(&ctx, args),
                 Command::Preview(args) => send::preview(&ctx, args),

@@ -1,4 +1,4 @@
-//! The ladder's kept state (migration 0004): one row per open invoice with
+//! The ladder's kept state (migration 0005): one row per open invoice with
 //! what the ladder and the reports read from its log and payments, kept up to
 //! date by triggers inside every write. Here: reading its packed columns,
 //! and `dun check` (compare with the records) and `--repair` (rebuild).
@@ -276,6 +276,11 @@ pub fn state_differences(conn: &Connection) -> Result<Vec<StateDifference>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// How many rows the kept state has.
+pub fn kept_state_rows(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT count(*) FROM ladder_state", [], |r| r.get(0))?)
+}
+
 /// SQLite's own check of the file: `ok`, or what is wrong.
 pub fn integrity_check(conn: &Connection) -> Result<Vec<String>> {
     let mut stmt = conn.prepare("PRAGMA integrity_check")?;
@@ -297,6 +302,9 @@ pub fn rebuild_state(tx: &Transaction) -> Result<usize> {
         [],
     )?)
 }
+
+#[cfg(test)]
+mod drift_tests;
 
 #[cfg(test)]
 mod tests {
