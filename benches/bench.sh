@@ -18,10 +18,9 @@
 #          its client, amount paid, last contact and last step), with :today
 #          bound as its header says; the bar is dun <= 0.5 x this floor;
 #   own    the statements the command itself runs on the way (the open
-#          count, the clients, the kept state: SCAN_COUNT_SQL,
-#          SCAN_CLIENTS_SQL and SCAN_INVOICES_SQL, read from
-#          src/store/scan.rs, parameters substituted): what is left above
-#          it is dun's own work.
+#          count and the kept state: SCAN_COUNT_SQL and SCAN_INVOICES_SQL,
+#          read from src/store/scan.rs, parameters substituted): what is
+#          left above it is dun's own work.
 #
 # Runs are interleaved (dun, floors, dun, ...) after one warm-up run each,
 # so that noise on a shared machine falls on all; the table shows medians,
@@ -117,7 +116,7 @@ def const(name):
     if not m:
         sys.exit(f"bench: {name} not found in src/store/scan.rs")
     return m.group(1).replace('\\"', '"').strip()
-OWN = [const("SCAN_COUNT_SQL"), const("SCAN_CLIENTS_SQL"), const("SCAN_INVOICES_SQL")]
+OWN = [const("SCAN_COUNT_SQL"), const("SCAN_INVOICES_SQL")]
 
 def own_sql(due_until):
     """dun's statements with the parameters of a run substituted (default ladder: min_day 0)."""

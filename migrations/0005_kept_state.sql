@@ -10,14 +10,18 @@
 -- Dates are TEXT 'YYYY-MM-DD', as in the tables they come from.
 
 CREATE TABLE ladder_state (
-    -- The invoice's own columns that the scan reads, copied, so that the
-    -- scan reads this one table in due-date order and nothing else
-    -- (docs/performance.md); the triggers below copy them again on every
-    -- change.
+    -- The invoice's own columns and its client's that the scan reads,
+    -- copied, so that the scan reads this one table in due-date order and
+    -- nothing else (docs/performance.md); the triggers below copy them again
+    -- on every change.
     due          TEXT NOT NULL,
     invoice_id   INTEGER NOT NULL REFERENCES invoice(id) ON DELETE CASCADE,
     number       TEXT NOT NULL,
     client_id    INTEGER NOT NULL,
+    client_handle TEXT NOT NULL,
+    client_name  TEXT NOT NULL,
+    client_emails TEXT NOT NULL,
+    client_phone TEXT,
     issued       TEXT NOT NULL,
     amount       INTEGER NOT NULL,
     currency     TEXT NOT NULL,
@@ -43,6 +47,7 @@ CREATE TABLE ladder_state (
     PRIMARY KEY (due, invoice_id)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX ladder_state_by_invoice ON ladder_state(invoice_id);
+CREATE INDEX ladder_state_by_client ON ladder_state(client_id);
 
 -- The per-step record of one invoice as its log gives it. The deadline is
 -- looked up only for a step that a letter did (few), from the table.
@@ -78,8 +83,9 @@ SELECT i.id AS invoice_id,
 -- The kept state as the records give it: the definition that the first
 -- build, the triggers, `dun check` and `dun check --repair` use.
 CREATE VIEW ladder_state_from_records AS
-SELECT i.due, i.id AS invoice_id, i.number, i.client_id, i.issued, i.amount, i.currency,
-       i.start_step, i.entered_on, i.reference,
+SELECT i.due, i.id AS invoice_id, i.number, i.client_id,
+       c.handle AS client_handle, c.name AS client_name, c.emails AS client_emails, c.phone AS client_phone,
+       i.issued, i.amount, i.currency, i.start_step, i.entered_on, i.reference,
        (SELECT s.steps FROM ladder_state_steps s WHERE s.invoice_id = i.id) AS steps,
        (SELECT max(l.on_date) FROM contact_log l
          WHERE l.invoice_id = i.id AND l.channel = 'email' AND l.inbound = 0
@@ -91,6 +97,7 @@ SELECT i.due, i.id AS invoice_id, i.number, i.client_id, i.issued, i.amount, i.c
        (SELECT p.paid FROM ladder_state_payments p WHERE p.invoice_id = i.id) AS paid,
        (SELECT p.payments FROM ladder_state_payments p WHERE p.invoice_id = i.id) AS payments
   FROM invoice i
+  JOIN client c ON c.id = i.client_id
  WHERE i.closed IS NULL;
 
 INSERT INTO ladder_state SELECT * FROM ladder_state_from_records;
@@ -159,4 +166,12 @@ BEGIN
     DELETE FROM ladder_state WHERE invoice_id = OLD.id;
     INSERT INTO ladder_state
     SELECT * FROM ladder_state_from_records WHERE invoice_id = NEW.id;
+END;
+-- A client's new name, addresses or phone reach its open invoices' rows.
+CREATE TRIGGER ladder_state_after_client_update AFTER UPDATE OF handle, name, emails, phone ON client
+BEGIN
+    UPDATE ladder_state
+       SET client_handle = NEW.handle, client_name = NEW.name, client_emails = NEW.emails,
+           client_phone = NEW.phone
+     WHERE client_id = NEW.id;
 END;

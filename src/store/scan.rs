@@ -3,10 +3,10 @@
 //! `dun send`.
 //!
 //! One statement reads the kept state (`ladder_state`, migration 0005): a
-//! row per open invoice, in due-date order, with the invoice's own columns,
-//! its per-step counts and dates, its last e-mail, reply and contact and its
-//! payments, so a million invoices cost one pass over one table and no log
-//! entry. The clients are read once, in one pass, and looked up in memory.
+//! row per open invoice, in due-date order, with the invoice's own columns
+//! and its client's, its per-step counts and dates, its last e-mail, reply
+//! and contact and its payments, so a million invoices cost one pass over
+//! one table and no log entry.
 //! Only an invoice whose log holds an entry after *today* (`--today` in the
 //! past), or whose step names cannot be packed, has its log read, by a
 //! second cursor in the same order that is opened when the first such
@@ -138,21 +138,15 @@ impl ScanContext {
     }
 }
 
-/// The clients of the scan, by id: read once, in one pass over the client
-/// table, rather than looked up for every invoice (a lookup per invoice
-/// costs more than the whole pass; docs/performance.md).
-pub const SCAN_CLIENTS_SQL: &str = "
-SELECT c.id, c.handle, c.name, c.emails, c.phone
-FROM client c
-WHERE (:client IS NULL OR c.id = :client)
-  AND (:invoice IS NULL OR c.id = (SELECT i.client_id FROM invoice i WHERE i.id = :invoice))
-ORDER BY c.id";
-
 /// The open invoices, oldest due date first: the kept state alone, which
-/// holds the invoice's own columns the scan needs beside what its log and
-/// payments say (migration 0005), in due-date order by its primary key.
+/// holds the invoice's and its client's columns the scan needs beside what
+/// its log and payments say (migration 0005), in due-date order by its
+/// primary key. One pass over one table: no lookup per invoice (a lookup of
+/// the client, in SQLite or in memory, costs a cache miss or three per
+/// invoice; docs/performance.md).
 pub const SCAN_INVOICES_SQL: &str = "
-SELECT s.invoice_id, s.number, s.client_id, s.issued, s.due, s.amount, s.currency, s.start_step, s.entered_on,
+SELECT s.invoice_id, s.number, s.client_id, s.client_handle, s.client_name, s.client_emails, s.client_phone,
+       s.issued, s.due, s.amount, s.currency, s.start_step, s.entered_on,
        s.steps, s.last_email, s.last_reply, s.last_contact, s.paid, s.payments, s.reference
 FROM ladder_state s
 WHERE s.due <= :due_until
@@ -242,7 +236,6 @@ fn scan_in_snapshot(
         ":invoice": filter.invoice_id,
     };
     let expected = count_open(conn, filter)?;
-    let clients = Clients::load(conn, filter)?;
     let mut inv_stmt = conn.prepare_cached(SCAN_INVOICES_SQL)?;
     let mut invoices = inv_stmt.query(named_params! {
         ":due_until": filter.due_until,
@@ -254,7 +247,7 @@ fn scan_in_snapshot(
     // Until the first invoice whose log must be read, no log cursor is open.
     let mut needs_log = false;
     while let Some(r) = invoices.next()? {
-        read_invoice(r, &mut inv, &clients, ladder, today)?;
+        read_invoice(r, &mut inv, ladder, today)?;
         seen += 1;
         if inv.read_log {
             needs_log = true;
@@ -275,7 +268,7 @@ fn scan_in_snapshot(
     log.read_into(&mut inv, ladder, today)?;
     each(&inv)?;
     while let Some(r) = invoices.next()? {
-        read_invoice(r, &mut inv, &clients, ladder, today)?;
+        read_invoice(r, &mut inv, ladder, today)?;
         seen += 1;
         if inv.read_log {
             log.read_into(&mut inv, ladder, today)?;
@@ -299,37 +292,37 @@ fn all_seen(seen: i64, expected: i64, filter: ScanFilter) -> Result<()> {
 
 /// Fills `inv` from one row of [`SCAN_INVOICES_SQL`]; the facts from the
 /// kept state unless the row says the log must be read.
-fn read_invoice(
-    r: &rusqlite::Row,
-    inv: &mut OpenInvoice,
-    clients: &Clients,
-    ladder: &Ladder,
-    today: NaiveDate,
-) -> Result<()> {
+fn read_invoice(r: &rusqlite::Row, inv: &mut OpenInvoice, ladder: &Ladder, today: NaiveDate) -> Result<()> {
     inv.id = r.get(0)?;
     text(&mut inv.number, r, 1)?;
     inv.client_id = r.get(2)?;
-    clients.fill(inv)?;
+    text(&mut inv.client_handle, r, 3)?;
+    text(&mut inv.client_name, r, 4)?;
+    text(&mut inv.client_emails, r, 5)?;
+    opt_text(&mut inv.client_phone, r, 6)?;
     let number = inv.number.as_str();
     let kept_date = |i: usize| kept_date(r, i, number)?.ok_or_else(|| damaged(number, "a date is missing"));
-    inv.issued = kept_date(3)?;
-    inv.due = kept_date(4)?;
-    inv.entered_on = kept_date(8)?;
-    inv.amount = r.get(5).map_err(|e| damaged(number, e))?;
-    inv.paid = r.get(13).map_err(|e| damaged(number, e))?;
-    let last_email = kept_date_opt(r, 10, number)?;
-    let last_reply = kept_date_opt(r, 11, number)?;
-    let last_contact = kept_date_opt(r, 12, number)?;
+    inv.issued = kept_date(7)?;
+    inv.due = kept_date(8)?;
+    inv.entered_on = kept_date(12)?;
+    inv.amount = r.get(9).map_err(|e| damaged(number, e))?;
+    inv.paid = r.get(17).map_err(|e| damaged(number, e))?;
+    let last_email = kept_date_opt(r, 14, number)?;
+    let last_reply = kept_date_opt(r, 15, number)?;
+    let last_contact = kept_date_opt(r, 16, number)?;
     let mut paid_days: i128 = 0;
     let due = inv.due;
-    let payments = r.get_ref(14)?.as_str().map_err(|e| damaged(number, e))?;
+    let payments = r.get_ref(18)?.as_str().map_err(|e| damaged(number, e))?;
     parse_payments(payments, |amount, on| {
         let days = (today - on.max(due)).num_days().max(0);
         paid_days += i128::from(amount) * i128::from(days);
     })
     .map_err(|e| damaged(number, e))?;
     inv.paid_days = paid_days;
-    let packed = r.get_ref(9)?.as_bytes_or_null().map_err(|e| damaged(number, e))?;
+    let packed = r
+        .get_ref(13)?
+        .as_bytes_or_null()
+        .map_err(|e| damaged(number, e))?;
     inv.read_log = packed.is_none() || last_contact.is_some_and(|d| d > today);
     let steps = ladder.steps().len();
     inv.facts.steps.clear();
@@ -352,9 +345,9 @@ fn read_invoice(
         })
         .map_err(|e| damaged(&inv.number, e))?;
     }
-    text(&mut inv.currency, r, 6)?;
-    opt_text(&mut inv.start_step, r, 7)?;
-    opt_text(&mut inv.reference, r, 15)?;
+    text(&mut inv.currency, r, 10)?;
+    opt_text(&mut inv.start_step, r, 11)?;
+    opt_text(&mut inv.reference, r, 19)?;
     Ok(())
 }
 
@@ -378,79 +371,6 @@ fn kept_date_opt(r: &rusqlite::Row, i: usize, number: &str) -> Result<Option<Nai
 
 fn kept_date(r: &rusqlite::Row, i: usize, number: &str) -> Result<Option<NaiveDate>> {
     kept_date_opt(r, i, number)
-}
-
-/// The clients of one scan, packed: their texts in one buffer.
-struct Clients {
-    /// Client ids, ascending (the query's order).
-    ids: Vec<i64>,
-    /// Per client: where handle, name, emails and phone start in `text`,
-    /// and where phone ends.
-    bounds: Vec<[u32; 5]>,
-    has_phone: Vec<bool>,
-    text: String,
-}
-
-impl Clients {
-    fn load(conn: &Connection, filter: ScanFilter) -> Result<Clients> {
-        let mut stmt = conn.prepare_cached(SCAN_CLIENTS_SQL)?;
-        let mut rows = stmt.query(named_params! {
-            ":client": filter.client_id,
-            ":invoice": filter.invoice_id,
-        })?;
-        let mut c = Clients {
-            ids: Vec::new(),
-            bounds: Vec::new(),
-            has_phone: Vec::new(),
-            text: String::new(),
-        };
-        while let Some(r) = rows.next()? {
-            c.ids.push(r.get(0)?);
-            let mut b = [0u32; 5];
-            for (k, col) in [1, 2, 3, 4].into_iter().enumerate() {
-                b[k] = offset(&c.text)?;
-                if let Some(t) = r.get_ref(col)?.as_str_or_null()? {
-                    c.text.push_str(t);
-                }
-            }
-            b[4] = offset(&c.text)?;
-            c.bounds.push(b);
-            c.has_phone.push(r.get_ref(4)?.as_str_or_null()?.is_some());
-        }
-        Ok(c)
-    }
-
-    /// Copies the client's fields into `inv`.
-    fn fill(&self, inv: &mut OpenInvoice) -> Result<()> {
-        let Ok(k) = self.ids.binary_search(&inv.client_id) else {
-            return Err(anyhow!(
-                "invoice {} names client {} that is not in the database (dun check shows what is wrong)",
-                inv.number,
-                inv.client_id
-            ));
-        };
-        let b = self.bounds[k];
-        let field = |j: usize| &self.text[b[j] as usize..b[j + 1] as usize];
-        set(&mut inv.client_handle, field(0));
-        set(&mut inv.client_name, field(1));
-        set(&mut inv.client_emails, field(2));
-        if self.has_phone[k] {
-            set(inv.client_phone.get_or_insert_with(String::new), field(3));
-        } else {
-            inv.client_phone = None;
-        }
-        Ok(())
-    }
-}
-
-fn offset(text: &str) -> Result<u32> {
-    u32::try_from(text.len())
-        .map_err(|_| anyhow!("the client table is too large to read at once (over 4 GiB of text)"))
-}
-
-fn set(buf: &mut String, value: &str) {
-    buf.clear();
-    buf.push_str(value);
 }
 
 /// The cursor over [`SCAN_LOG_SQL`], one entry ahead.

@@ -135,7 +135,21 @@ fn every_command_that_writes_keeps_the_ladder_state_as_the_records_give_it() {
         "1500.00",
     ]);
     env.ok(&["log", "2026-301", "letter"]);
-    clean(&env, "an edit and a letter");
+    env.ok(&[
+        "client",
+        "edit",
+        "gamma",
+        "--name",
+        "Gamma Bau GmbH",
+        "--email",
+        "ap@gamma.example",
+    ]);
+    clean(&env, "an invoice edit, a letter and a client edit");
+    let copied = sqlite3(
+        &env,
+        "SELECT DISTINCT client_name || ' ' || client_emails FROM ladder_state WHERE client_handle = 'gamma'",
+    );
+    assert_eq!(copied.trim(), "Gamma Bau GmbH ap@gamma.example");
 
     // Money from a bank statement closes an invoice; the rest close by hand.
     let statement = env.dir.path().join("statement.csv");
@@ -257,16 +271,16 @@ fn the_upgrade_builds_the_kept_state_for_an_existing_database() {
     ]);
     env.ok(&["pay", "2026-014", "200.00", "--on", "2026-11-30"]);
     let before = env.ok(&["overdue", "--format", "csv", "--today", "2026-12-20"]);
-    // Back to schema 4, as the dun before this one left it.
-    sqlite3(
+    // Back to schema 4, as the dun before this one left it: every object of
+    // the kept state dropped.
+    let drops = sqlite3(
         &env,
-        "DROP TRIGGER ladder_state_after_log; DROP TRIGGER ladder_state_after_delivery;
-         DROP TRIGGER ladder_state_after_payment; DROP TRIGGER ladder_state_after_payment_update;
-         DROP TRIGGER ladder_state_after_payment_delete; DROP TRIGGER ladder_state_after_invoice;
-         DROP TRIGGER ladder_state_after_invoice_update;
-         DROP VIEW ladder_state_from_records; DROP VIEW ladder_state_steps; DROP VIEW ladder_state_payments;
-         DROP TABLE ladder_state; PRAGMA user_version = 4;",
+        "SELECT 'DROP ' || type || ' ' || name || ';' FROM sqlite_schema \
+         WHERE name LIKE 'ladder_state%' AND type IN ('trigger', 'view', 'table') \
+         ORDER BY CASE type WHEN 'trigger' THEN 0 WHEN 'view' THEN 1 ELSE 2 END",
     );
+    assert!(drops.contains("DROP table ladder_state;"), "{drops}");
+    sqlite3(&env, &format!("{drops} PRAGMA user_version = 4;"));
     let r = env.run(&["overdue", "--format", "csv", "--today", "2026-12-20"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(

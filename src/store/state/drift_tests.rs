@@ -106,6 +106,12 @@ enum Op {
     Reopen {
         invoice: u8,
     },
+    /// A client's name, addresses or phone edited.
+    EditClient {
+        client: u8,
+        name: bool,
+        phone: Option<bool>,
+    },
 }
 
 fn amount() -> impl Strategy<Value = i64> {
@@ -150,6 +156,8 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(invoice, due, amount, issued, currency)| Op::Edit { invoice, due, amount, issued, currency }),
         1 => (any::<u8>(), 0u8..4).prop_map(|(invoice, why)| Op::Close { invoice, why }),
         1 => any::<u8>().prop_map(|invoice| Op::Reopen { invoice }),
+        1 => (any::<u8>(), any::<bool>(), proptest::option::of(any::<bool>()))
+            .prop_map(|(client, name, phone)| Op::EditClient { client, name, phone }),
     ]
 }
 
@@ -369,6 +377,24 @@ fn apply(st: &mut Store, w: &mut World, op: &Op) -> anyhow::Result<()> {
             };
             st.write(|tx| store::set_closed(tx, *id, None, None, None, 0))?;
         }
+        Op::EditClient { client, name, phone } => {
+            let Some(&id) = pick(&w.clients, *client) else {
+                return Ok(());
+            };
+            st.write(|tx| {
+                let mut c = store::client_by_id(tx, id)?;
+                if *name {
+                    c.name.push_str(" & Co");
+                    c.emails.push(format!("more{}@example.com", c.emails.len()));
+                }
+                match phone {
+                    Some(true) => c.phone = Some(format!("+46 {}", c.name.len())),
+                    Some(false) => c.phone = None,
+                    None => {}
+                }
+                store::update_client(tx, &c)
+            })?;
+        }
     }
     Ok(())
 }
@@ -427,11 +453,16 @@ fn recomputed(conn: &Connection) -> anyhow::Result<Vec<KeptState>> {
                 .map(|d| d.to_string())
         };
         let payments = store::payments(conn, inv.id)?;
+        let client = store::client_by_id(conn, inv.client_id)?;
         out.push(KeptState {
             due: inv.due.to_string(),
             invoice_id: inv.id,
             number: inv.number.clone(),
             client_id: inv.client_id,
+            client_handle: client.handle.clone(),
+            client_name: client.name.clone(),
+            client_emails: client.emails.join(", "),
+            client_phone: client.phone.clone(),
             issued: inv.issued.to_string(),
             amount: inv.amount,
             currency: inv.currency.clone(),
@@ -496,6 +527,13 @@ fn scan_agrees(conn: &Connection, ladder: &Ladder, today: NaiveDate) -> Result<(
                 (row.id, row.amount, row.due, row.issued)
             );
             prop_assert_eq!(&inv.currency, &row.currency);
+            let client =
+                store::client_by_id(conn, inv.client_id).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(
+                (&inv.client_handle, &inv.client_name, &inv.client_phone),
+                (&client.handle, &client.name, &client.phone)
+            );
+            prop_assert_eq!(inv.emails(), client.emails);
             prop_assert_eq!(&inv.reference, &row.reference);
             let log = store::log_entries(conn, inv.id).map_err(|e| TestCaseError::fail(e.to_string()))?;
             let contacts: Vec<_> = log.iter().map(store::LogRow::as_contact).collect();
