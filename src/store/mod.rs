@@ -106,6 +106,9 @@ impl Store {
             );
         }
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // The kept ladder state's triggers sort a few rows on every write
+        // (migration 0005): in memory, not in a temporary file each time.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
