@@ -17,7 +17,8 @@ cd "$(dirname "$0")/.."
 N=${1:-1000}
 RUNS=3
 WORK=target/bench-send
-DUN=target/release/dun
+# BENCH_DUN: another dun binary to time (e.g. an older build, for a before/after)
+DUN=${BENCH_DUN:-target/release/dun}
 SINK=target/release/examples/smtp_sink
 TODAY=2026-11-02
 
