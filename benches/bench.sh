@@ -26,7 +26,7 @@
 # so that noise on a shared machine falls on all; the table shows medians,
 # both ratios and the bars. At the largest size it also measures peak memory
 # (max RSS) of both commands (bars: under 64 MiB), and the upgrade of that
-# file from schema 4: the migration that builds the kept state, run by the
+# file from the schema before: the migration that builds the kept state, run by the
 # sqlite3 shell, and dun's whole first run on the old file (backup,
 # migration and the report). Results are also saved to
 # $BENCH_DIR/results.txt.
@@ -39,7 +39,7 @@
 #   BENCH_TODAY       --today for dun and gen    [2026-12-15, a Tuesday]
 #   BENCH_SEED        --seed for gen             [1]
 #   BENCH_FLOOR_SQL   the plain floor            [../shared/bench/floor-overdue.sql]
-#   BENCH_UPGRADE     1: time the upgrade        [1]
+#   BENCH_UPGRADE     1: time the upgrade from the schema before the kept state [1]
 #   BENCH_SCRATCH     where the upgrade's copies go (about 3x the largest
 #                     file, deleted after)      [$BENCH_DIR]
 #
@@ -232,20 +232,30 @@ if largest:
         peaks.append((n, name, max(peak_rss_kib(argv) for _ in range(3))))
 
     if UPGRADE:
-        # The file as schema 4 left it: the kept state's objects dropped.
-        old = os.path.join(SCRATCH, "upgrade-v4.db")
-        def make_old():
-            for f in (old, old + "-wal", old + "-shm", old + ".v4.backup"):
+        # The file as the schema before the kept state left it: the kept
+        # state's objects dropped, the version one lower.
+        import glob
+        found = glob.glob(os.path.join(ROOT, "migrations", "*_kept_state.sql"))
+        if len(found) != 1:
+            sys.exit("bench: migrations/*_kept_state.sql not found (or twice)")
+        migration_file = found[0]
+        migration_no = int(os.path.basename(migration_file).split("_")[0])
+        before = migration_no - 1
+        old = os.path.join(SCRATCH, "upgrade-old.db")
+        def clean_old():
+            for f in (old, old + "-wal", old + "-shm", old + f".v{before}.backup", old + ".copy"):
                 if os.path.exists(f):
                     os.remove(f)
+        def make_old():
+            clean_old()
             sqlite3(db, f"VACUUM INTO '{old}';")
             drops = sqlite3(old, "SELECT 'DROP ' || type || ' ' || name || ';' FROM sqlite_schema "
                                  "WHERE name LIKE 'ladder_state%' AND type IN ('trigger', 'view', 'table') "
                                  "ORDER BY CASE type WHEN 'trigger' THEN 0 WHEN 'view' THEN 1 ELSE 2 END;")
-            sqlite3(old, drops + "PRAGMA user_version = 4;")
-        print(f"== upgrade of the {n:,}-invoice file from schema 4", flush=True)
+            sqlite3(old, drops + f"PRAGMA user_version = {before};")
+        print(f"== upgrade of the {n:,}-invoice file from schema {before}", flush=True)
         make_old()
-        migration = open(os.path.join(ROOT, "migrations/0005_kept_state.sql")).read()
+        migration = open(migration_file).read()
         t0 = time.perf_counter()
         # As dun runs it: temporary sorts in memory (src/store/mod.rs), one transaction.
         sqlite3(old, "PRAGMA temp_store = MEMORY;\nBEGIN;\n" + migration + "\nCOMMIT;")
@@ -256,10 +266,8 @@ if largest:
         backup = time.perf_counter() - t0
         os.remove(old + ".copy")
         first, _ = run_once([DUN, "--db", old, "--today", TODAY, "overdue", "--format", "csv"])
-        upgrade = (n, shell_migration, backup, first)
-        for f in (old, old + "-wal", old + "-shm", old + ".v4.backup"):
-            if os.path.exists(f):
-                os.remove(f)
+        upgrade = (n, before, os.path.basename(migration_file), shell_migration, backup, first)
+        clean_old()
 
 def ms(s):
     return f"{s*1000:.1f}"
@@ -315,8 +323,8 @@ for n, name, kib in peaks:
         line += f"; bar < 64 MiB {'ok' if ok else 'MISSED'}"
     lines.append(line)
 if upgrade:
-    n, shell_migration, backup, first = upgrade
-    lines.append(f"upgrade of the {n:,}-invoice file from schema 4 (copies in {SCRATCH}): migration 0005 "
+    n, before, name, shell_migration, backup, first = upgrade
+    lines.append(f"upgrade of the {n:,}-invoice file from schema {before} (copies in {SCRATCH}): {name} "
                  f"(building the kept state) {shell_migration:.1f} s in the sqlite3 shell; dun's first run on the old file "
                  f"(backup, migration, overdue --format csv) {first:.1f} s, of which the backup "
                  f"(VACUUM INTO, timed alone) takes about {backup:.1f} s")

@@ -51,8 +51,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0005_inbox", include_str!("../../migrations/0005_inbox.sql")),
     ("0006_plans", include_str!("../../migrations/0006_plans.sql")),
     (
-        "0005_kept_state",
-        include_str!("../../migrations/0005_kept_state.sql"),
+        "0007_kept_state",
+        include_str!("../../migrations/0007_kept_state.sql"),
     ),
 ];
 
@@ -107,7 +107,7 @@ impl Store {
         }
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // The kept ladder state's triggers sort a few rows on every write
-        // (migration 0005): in memory, not in a temporary file each time.
+        // (migration 0007): in memory, not in a temporary file each time.
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         let mut store = Store {
             conn,

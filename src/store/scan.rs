@@ -2,7 +2,7 @@
 //! about it, streamed in due-date order, for `dun due`, `dun overdue` and
 //! `dun send`.
 //!
-//! One statement reads the kept state (`ladder_state`, migration 0005): a
+//! One statement reads the kept state (`ladder_state`, migration 0007): a
 //! row per open invoice, in due-date order, with the invoice's own columns
 //! and its client's, its per-step counts and dates, its last e-mail, reply
 //! and contact and its payments, so a million invoices cost one pass over
@@ -140,7 +140,7 @@ impl ScanContext {
 
 /// The open invoices, oldest due date first: the kept state alone, which
 /// holds the invoice's and its client's columns the scan needs beside what
-/// its log and payments say (migration 0005), in due-date order by its
+/// its log and payments say (migration 0007), in due-date order by its
 /// primary key. One pass over one table: no lookup per invoice (a lookup of
 /// the client, in SQLite or in memory, costs a cache miss or three per
 /// invoice; docs/performance.md).

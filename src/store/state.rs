@@ -1,4 +1,4 @@
-//! The ladder's kept state (migration 0005): one row per open invoice with
+//! The ladder's kept state (migration 0007): one row per open invoice with
 //! what the ladder and the reports read from its log and payments, kept up to
 //! date by triggers inside every write. Here: reading its packed columns,
 //! and `dun check` (compare with the records) and `--repair` (rebuild).
