@@ -106,6 +106,21 @@ enum Op {
     Reopen {
         invoice: u8,
     },
+    /// `dun inbox` logging a message read from the mailbox (a reply, an
+    /// out-of-office answer, a bounce), once per message and invoice.
+    Inbox {
+        invoice: u8,
+        outcome: u8,
+        on: i16,
+        again: bool,
+    },
+    /// A payment plan agreed (`dun plan`), with its confirmation e-mail
+    /// logged pending; or the active one ended.
+    Plan {
+        invoice: u8,
+        on: i16,
+        end: bool,
+    },
     /// A client's name, addresses or phone edited.
     EditClient {
         client: u8,
@@ -158,6 +173,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<u8>().prop_map(|invoice| Op::Reopen { invoice }),
         1 => (any::<u8>(), any::<bool>(), proptest::option::of(any::<bool>()))
             .prop_map(|(client, name, phone)| Op::EditClient { client, name, phone }),
+        2 => (any::<u8>(), 0u8..3, -40i16..250, any::<bool>())
+            .prop_map(|(invoice, outcome, on, again)| Op::Inbox { invoice, outcome, on, again }),
+        1 => (any::<u8>(), -40i16..250, any::<bool>()).prop_map(|(invoice, on, end)| Op::Plan { invoice, on, end }),
     ]
 }
 
@@ -376,6 +394,76 @@ fn apply(st: &mut Store, w: &mut World, op: &Op) -> anyhow::Result<()> {
                 return Ok(());
             };
             st.write(|tx| store::set_closed(tx, *id, None, None, None, 0))?;
+        }
+        Op::Inbox {
+            invoice,
+            outcome,
+            on,
+            again,
+        } => {
+            let Some((id, _)) = pick(&w.invoices, *invoice) else {
+                return Ok(());
+            };
+            let outcome = [Outcome::Replied, Outcome::AutoReply, Outcome::Bounced][usize::from(*outcome)];
+            w.keys += 1;
+            let entry = store::InboxEntry {
+                invoice_id: *id,
+                channel: Channel::Email,
+                inbound: outcome != Outcome::Bounced,
+                on: day(*on),
+                outcome: Some(outcome),
+                note: "read from the mailbox".into(),
+                from: Some("ap@client.example".into()),
+                subject: "Re: invoice".into(),
+                message_id: Some(format!("<in{}@client.example>", w.keys)),
+                message_key: format!("in-{}", w.keys),
+            };
+            st.write(|tx| {
+                store::insert_inbox_entry(tx, &entry, now)?;
+                if *again {
+                    // The same message read again is logged once.
+                    store::insert_inbox_entry(tx, &entry, now)?;
+                }
+                Ok(())
+            })?;
+        }
+        Op::Plan { invoice, on, end } => {
+            let Some((id, _)) = pick(&w.invoices, *invoice) else {
+                return Ok(());
+            };
+            let made = day(*on);
+            st.write(|tx| {
+                if *end {
+                    store::end_plan(tx, *id, "cancelled", made)?;
+                    return Ok(());
+                }
+                store::end_plan(tx, *id, "replaced", made)?;
+                let instalments = [
+                    crate::domain::plan::Instalment { on: add_days(made, 10), amount: 500 },
+                    crate::domain::plan::Instalment { on: add_days(made, 40), amount: 500 },
+                ];
+                let plan = store::insert_plan(tx, *id, made, 1000, &instalments, None, now)?;
+                let log = store::insert_log(
+                    tx,
+                    &NewLog {
+                        invoice_id: *id,
+                        channel: Channel::Email,
+                        inbound: false,
+                        on: made,
+                        at: now,
+                        step: None,
+                        outcome: None,
+                        note: None,
+                        recipients: Some("ap@client.example"),
+                        subject: Some("Your payment plan"),
+                        message_id: Some(MESSAGE_IDS[0]),
+                        delivery: Some(Delivery::Pending),
+                        deadline: None,
+                        message_key: None,
+                    },
+                )?;
+                store::mark_plan_message(tx, log, plan, crate::domain::plan::PlanMessage::Confirmation)
+            })?;
         }
         Op::EditClient { client, name, phone } => {
             let Some(&id) = pick(&w.clients, *client) else {
