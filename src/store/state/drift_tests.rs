@@ -439,8 +439,14 @@ fn apply(st: &mut Store, w: &mut World, op: &Op) -> anyhow::Result<()> {
                 }
                 store::end_plan(tx, *id, "replaced", made)?;
                 let instalments = [
-                    crate::domain::plan::Instalment { on: add_days(made, 10), amount: 500 },
-                    crate::domain::plan::Instalment { on: add_days(made, 40), amount: 500 },
+                    crate::domain::plan::Instalment {
+                        on: add_days(made, 10),
+                        amount: 500,
+                    },
+                    crate::domain::plan::Instalment {
+                        on: add_days(made, 40),
+                        amount: 500,
+                    },
                 ];
                 let plan = store::insert_plan(tx, *id, made, 1000, &instalments, None, now)?;
                 let log = store::insert_log(
