@@ -151,16 +151,12 @@ impl cells::CellOut for CsvOut<'_, '_> {
 #[derive(Debug, Clone, Copy)]
 pub struct Day(pub chrono::NaiveDate);
 
-impl Serialize for Day {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+impl Day {
+    /// `YYYY-MM-DD` for the years 0 to 9999, as chrono writes it.
+    fn digits(self) -> Option<[u8; 10]> {
         use chrono::Datelike;
         let d = self.0;
-        let Ok(year) = u32::try_from(d.year()) else {
-            return d.serialize(s);
-        };
-        if year > 9999 {
-            return d.serialize(s);
-        }
+        let year = u32::try_from(d.year()).ok().filter(|y| *y <= 9999)?;
         let mut b = *b"0000-00-00";
         for (i, v) in [(3, year), (6, d.month()), (9, d.day())] {
             let mut v = v;
@@ -171,7 +167,24 @@ impl Serialize for Day {
                 j = j.saturating_sub(1);
             }
         }
-        s.serialize_str(std::str::from_utf8(&b).expect("digits and dashes are ASCII"))
+        Some(b)
+    }
+
+    /// The date as text, the same as chrono's `to_string`.
+    pub fn text(self) -> String {
+        match self.digits() {
+            Some(b) => b.iter().map(|&c| char::from(c)).collect(),
+            None => self.0.to_string(),
+        }
+    }
+}
+
+impl Serialize for Day {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.digits() {
+            Some(b) => s.serialize_str(std::str::from_utf8(&b).expect("digits and dashes are ASCII")),
+            None => self.0.serialize(s),
+        }
     }
 }
 

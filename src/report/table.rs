@@ -30,6 +30,10 @@
 //!
 //! A table that is not a list of one row type (a statement's parts, an
 //! agenda's sections) builds a [`Table`] directly and calls [`Table::render`].
+//! A caller that holds many rows in a form of its own (the agenda's packed
+//! rows) gives them as [`Rows`] to [`Table::plan_rows`] and
+//! [`Table::write_rows_to`], which read each row's cells when they need
+//! them instead of a copy of all of them.
 //!
 //! # How a table is fitted
 //!
@@ -148,6 +152,34 @@ pub trait TableRow {
     fn cells(&self) -> Vec<String>;
 }
 
+/// Rows a table lays out without holding them as cells: read once to plan
+/// the widths and again, a chunk at a time, to write them. For a caller that
+/// keeps many rows packed (the agenda at 1,000,000 invoices: 207,000 rows,
+/// SPEC.md §8), see [`Table::plan_rows`] and [`Table::write_rows_to`].
+pub trait Rows {
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Row `i`: one cell per column, and the line under it (see
+    /// [`Table::push_with_note`]).
+    fn row(&self, i: usize) -> (Vec<Cow<'_, str>>, Option<Cow<'_, str>>);
+}
+
+/// A table's own rows, as [`Rows`].
+struct Held<'t>(&'t Table);
+
+impl Rows for Held<'_> {
+    fn len(&self) -> usize {
+        self.0.rows.len()
+    }
+
+    fn row(&self, i: usize) -> (Vec<Cow<'_, str>>, Option<Cow<'_, str>>) {
+        let cells = self.0.rows[i].iter().map(|c| Cow::Borrowed(c.as_str())).collect();
+        (cells, self.0.notes[i].as_deref().map(Cow::Borrowed))
+    }
+}
+
 /// Rows (and total rows) to lay out for a screen.
 #[derive(Debug, Clone)]
 pub struct Table {
@@ -234,22 +266,37 @@ impl Table {
         }
     }
 
-    fn all_cells(&self) -> impl Iterator<Item = &Vec<String>> {
-        self.rows.iter().chain(&self.totals)
+    /// Calls `each` with (column, cell) for every cell of every row, then of
+    /// every total row.
+    fn each_cell(&self, rows: &dyn Rows, each: &mut dyn FnMut(usize, &str)) {
+        for i in 0..rows.len() {
+            let (row, _) = rows.row(i);
+            for (col, c) in row.iter().enumerate() {
+                each(col, c);
+            }
+        }
+        for t in &self.totals {
+            for (col, c) in t.iter().enumerate() {
+                each(col, c);
+            }
+        }
     }
 
     /// Decides which columns to show and how wide, for `width`.
     pub fn plan(&self, width: Option<usize>) -> Plan {
+        self.plan_rows(&Held(self), width)
+    }
+
+    /// [`Table::plan`] for rows given as [`Rows`] (the table's own are not read).
+    pub fn plan_rows(&self, rows: &dyn Rows, width: Option<usize>) -> Plan {
         let n = self.columns.len();
         let mut cells_width = vec![0; n];
-        for r in self.all_cells() {
-            for (i, c) in r.iter().enumerate() {
-                cells_width[i] = cells_width[i].max(text_width(c));
-            }
-        }
-        let silent: Vec<bool> = (0..n)
-            .map(|i| self.columns[i].optional && self.all_cells().all(|r| r[i].trim().is_empty()))
-            .collect();
+        let mut empty = vec![true; n];
+        self.each_cell(rows, &mut |i, c| {
+            cells_width[i] = cells_width[i].max(text_width(c));
+            empty[i] &= c.trim().is_empty();
+        });
+        let silent: Vec<bool> = (0..n).map(|i| self.columns[i].optional && empty[i]).collect();
         let natural: Vec<usize> = (0..n)
             .map(|i| cells_width[i].max(get_line_width(self.columns[i].header)))
             .collect();
@@ -322,15 +369,25 @@ impl Table {
         }
         // A cut cell can come out narrower than its column (a space before
         // the `…`, a wide character): the column is as wide as what it shows.
+        // (column -> its place among the shown ones, when it was narrowed)
+        let mut narrowed: Vec<Option<usize>> = vec![None; n];
         for (p, &i) in shown.iter().enumerate() {
             if widths[p] < natural[i] {
-                let header = text_width(&wrap_words(self.columns[i].header, widths[p]));
-                let cells = self
-                    .all_cells()
-                    .map(|r| text_width(&cut_lines(&r[i], widths[p])))
-                    .max()
-                    .unwrap_or(0);
-                widths[p] = widths[p].min(header.max(cells));
+                narrowed[i] = Some(p);
+            }
+        }
+        if narrowed.iter().any(Option::is_some) {
+            let mut cells = vec![0; shown.len()];
+            self.each_cell(rows, &mut |i, c| {
+                if let Some(p) = narrowed[i] {
+                    cells[p] = cells[p].max(text_width(&cut_lines(c, widths[p])));
+                }
+            });
+            for (i, p) in narrowed.iter().enumerate() {
+                if let Some(p) = *p {
+                    let header = text_width(&wrap_words(self.columns[i].header, widths[p]));
+                    widths[p] = widths[p].min(header.max(cells[p]));
+                }
             }
         }
         Plan {
@@ -352,10 +409,15 @@ impl Table {
     /// a chunk at a time, at the planned widths, so that a long agenda on a
     /// pipe streams instead of doubling in memory.
     pub fn write_to(&self, out: &mut dyn Write, screen: Screen) -> Result<()> {
-        if self.rows.is_empty() {
+        self.write_rows_to(&Held(self), out, screen)
+    }
+
+    /// [`Table::write_to`] for rows given as [`Rows`], read a chunk at a time.
+    pub fn write_rows_to(&self, rows: &dyn Rows, out: &mut dyn Write, screen: Screen) -> Result<()> {
+        if rows.is_empty() {
             return Ok(());
         }
-        let plan = self.plan(screen.width);
+        let plan = self.plan_rows(rows, screen.width);
         let headers: Vec<String> = plan
             .shown
             .iter()
@@ -364,10 +426,12 @@ impl Table {
             .collect();
         let header_lines = headers.iter().map(|h| h.lines().count()).max().unwrap_or(1);
         let indent = plan.widths.first().map_or(0, |w| w + GAP);
-        let chunks = self.rows.chunks(CHUNK).zip(self.notes.chunks(CHUNK));
-        let last = self.rows.len().div_ceil(CHUNK) - 1;
-        for (n, (rows, notes)) in chunks.enumerate() {
-            let mut records: Vec<Vec<Cow<str>>> = Vec::with_capacity(rows.len() + 4);
+        let last = rows.len().div_ceil(CHUNK) - 1;
+        for n in 0..=last {
+            let chunk: Vec<_> = (n * CHUNK..rows.len().min((n + 1) * CHUNK))
+                .map(|i| rows.row(i))
+                .collect();
+            let mut records: Vec<Vec<Cow<str>>> = Vec::with_capacity(chunk.len() + 4);
             let mut lines_before = 0;
             if n == 0 {
                 records.push(headers.iter().map(|h| Cow::Borrowed(h.as_str())).collect());
@@ -376,10 +440,10 @@ impl Table {
             // Where each row's lines end, to put its note under it.
             let mut notes_after: Vec<(usize, &str)> = Vec::new();
             let mut line_no = lines_before;
-            for (r, note) in rows.iter().zip(notes) {
+            for (r, note) in &chunk {
                 records.push(self.pick(&plan, r));
                 line_no += plan.shown.iter().map(|&i| line_count(&r[i])).max().unwrap_or(1);
-                if let Some(note) = note {
+                if let Some(note) = note.as_deref().filter(|n| !n.trim().is_empty()) {
                     notes_after.push((line_no, note));
                 }
             }
@@ -387,7 +451,10 @@ impl Table {
                 records.push(self.rule(&plan));
                 records.extend(self.totals.iter().map(|t| self.pick(&plan, t)));
             }
-            let laid_out = self.lay_out(&plan, records);
+            let laid_out = match self.lay_out_lines(&plan, &records) {
+                Some(text) => text,
+                None => self.lay_out(&plan, records),
+            };
             let mut text = String::with_capacity(laid_out.len());
             let mut notes_after = notes_after.into_iter().peekable();
             for (k, line) in laid_out.lines().enumerate() {
@@ -416,11 +483,11 @@ impl Table {
     }
 
     /// The shown cells of a row, cut to their widths.
-    fn pick<'r>(&self, plan: &Plan, r: &'r [String]) -> Vec<Cow<'r, str>> {
+    fn pick<'r, S: AsRef<str>>(&self, plan: &Plan, r: &'r [S]) -> Vec<Cow<'r, str>> {
         plan.shown
             .iter()
             .zip(&plan.widths)
-            .map(|(&i, &w)| cut_cow(&r[i], w))
+            .map(|(&i, &w)| cut_cow(r[i].as_ref(), w))
             .collect()
     }
 
@@ -439,6 +506,42 @@ impl Table {
                 }
             })
             .collect()
+    }
+
+    /// Records of one line per cell laid out as tabled's grid lays them out
+    /// (see [`Table::lay_out`]), without the grid: each cell padded to its
+    /// column's width, `GAP` spaces before every column but the first. A
+    /// long agenda on a pipe is such rows, and the grid's work per cell was
+    /// most of its time. `None` when a cell has more than one line, a
+    /// control character or more than its width: the grid decides those.
+    fn lay_out_lines(&self, plan: &Plan, records: &[Vec<Cow<'_, str>>]) -> Option<String> {
+        let mut text = String::new();
+        for r in records {
+            for (pos, ((c, &w), &i)) in r.iter().zip(&plan.widths).zip(&plan.shown).enumerate() {
+                if c.bytes().any(|b| b < 0x20 || b == 0x7f) {
+                    return None;
+                }
+                let cw = text_width(c);
+                if cw > w {
+                    return None;
+                }
+                if pos > 0 {
+                    spaces(&mut text, GAP);
+                }
+                match self.columns[i].align {
+                    Align::Left => {
+                        text.push_str(c);
+                        spaces(&mut text, w - cw);
+                    }
+                    Align::Right => {
+                        spaces(&mut text, w - cw);
+                        text.push_str(c);
+                    }
+                }
+            }
+            text.push('\n');
+        }
+        Some(text)
     }
 
     /// Records laid out by tabled's grid: no borders, `GAP` spaces between
@@ -471,6 +574,16 @@ impl Table {
         let count = records.len();
         let records = IterRecords::new(records, plan.shown.len(), Some(count));
         IterGrid::new(records, cfg, Sizes { widths, heights }, NoColors).to_string()
+    }
+}
+
+/// `n` spaces at the end of `text`.
+fn spaces(text: &mut String, mut n: usize) {
+    const SPACES: &str = "                                                                ";
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        text.push_str(&SPACES[..k]);
+        n -= k;
     }
 }
 
@@ -802,5 +915,87 @@ mod tests {
         let text = sample().render(Screen::new(None, true));
         assert!(text.starts_with("\x1b[1minvoice"), "{text}");
         assert_eq!(text.matches("\x1b[1m").count(), 1);
+    }
+
+    /// Rows given as [`Rows`], built from the same cells as a held table.
+    struct Given(Vec<(Vec<String>, Option<String>)>);
+
+    impl Rows for Given {
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+
+        fn row(&self, i: usize) -> (Vec<Cow<'_, str>>, Option<Cow<'_, str>>) {
+            let (cells, note) = &self.0[i];
+            (
+                cells.iter().map(|c| Cow::Borrowed(c.as_str())).collect(),
+                note.as_deref().map(Cow::Borrowed),
+            )
+        }
+    }
+
+    use proptest::prelude::*;
+
+    /// Cells with what makes laying out hard: wide and combining
+    /// characters, Cyrillic, spaces at the ends, empty cells, second lines,
+    /// a tab.
+    fn cell() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => "[a-z0-9 ,.@-]{0,14}",
+            2 => "[а-яё ]{0,10}",
+            1 => "[漢字表 ]{0,6}",
+            1 => "[ae\u{301} ]{0,6}",
+            1 => "[a-z]{0,5}\n[a-z]{0,8}",
+            1 => "[a-z]{0,3}\t[a-z]{0,3}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// One-line rows laid out without tabled's grid come out as the grid
+        /// lays them out, and rows given as `Rows` as the same rows held,
+        /// at any width, with notes, chunk boundaries and totals.
+        #[test]
+        fn rows_given_or_held_and_laid_out_directly_or_by_the_grid_agree(
+            rows in prop::collection::vec((prop::collection::vec(cell(), 4), prop::option::of("[a-z ]{0,20}")), 1..40),
+            many in 0usize..2,
+            width in prop::option::of(20usize..90),
+        ) {
+            let columns = [
+                Column::text("invoice", 0),
+                Column::text("client name", 1).cut(6),
+                Column::number("balance", 0),
+                Column::text("to", 3).cut(5).optional(),
+            ];
+            // Past a chunk now and then, so that chunks must line up.
+            let rows: Vec<_> = rows.iter().cycle().take(rows.len() * (1 + many * CHUNK / rows.len().max(1))).cloned().collect();
+            let mut held = Table::new(&columns);
+            for (cells, note) in &rows {
+                held.push_with_note(cells.clone(), note.clone());
+            }
+            held.push_total(vec!["total".into(), "".into(), "1,000.00".into(), "".into()]);
+            let mut given_table = Table::new(&columns);
+            given_table.push_total(vec!["total".into(), "".into(), "1,000.00".into(), "".into()]);
+            let given = Given(rows.clone());
+            let screen = Screen::new(width, false);
+            let mut a = Vec::new();
+            held.write_to(&mut a, screen).unwrap();
+            let mut b = Vec::new();
+            given_table.write_rows_to(&given, &mut b, screen).unwrap();
+            prop_assert_eq!(String::from_utf8_lossy(&a), String::from_utf8_lossy(&b));
+            prop_assert_eq!(held.plan(width), given_table.plan_rows(&given, width));
+
+            let plan = held.plan(width);
+            let records: Vec<Vec<Cow<str>>> = rows.iter().map(|(r, _)| held.pick(&plan, r)).collect();
+            if let Some(direct) = held.lay_out_lines(&plan, &records) {
+                let grid = held.lay_out(&plan, records);
+                let trim = |t: &str| t.lines().map(str::trim_end).collect::<Vec<_>>().join("\n");
+                prop_assert_eq!(trim(&direct), trim(&grid));
+            } else {
+                prop_assert!(rows.iter().any(|(r, _)| r.iter().any(|c| c.contains(['\n', '\t']))),
+                    "only a cell of two lines or a tab goes to the grid");
+            }
+        }
     }
 }
