@@ -237,13 +237,16 @@ pub enum ClientCommand {
     List,
     /// The client's statement: details, invoices, balances, payments and contact history
     Show {
-        /// The client's handle
+        /// The client: its handle, a prefix of it that fits one client, or its exact name
         handle: String,
     },
     /// Change a client's details
     Edit {
-        /// The client's handle
+        /// The client: its handle, a prefix of it that fits one client, or its exact name
         handle: String,
+        /// A new handle for the client (lowercase letters, digits and -)
+        #[arg(long = "handle", value_name = "NEW")]
+        new_handle: Option<String>,
         /// The client's new name, as on your invoices
         #[arg(long)]
         name: Option<String>,
@@ -276,7 +279,7 @@ pub enum ClientCommand {
     },
     /// Remove a client that has no invoices
     Remove {
-        /// The client's handle
+        /// The client: its handle, a prefix of it that fits one client, or its exact name
         handle: String,
     },
 }
@@ -309,7 +312,7 @@ pub enum InvoiceCommand {
         /// Only this status: open, overdue, on-hold, paid, settled, written-off, void
         #[arg(long)]
         status: Option<String>,
-        /// Only this client's invoices
+        /// Only this client's invoices (handle, a prefix of it, or exact name)
         #[arg(long)]
         client: Option<String>,
     },
@@ -322,6 +325,9 @@ pub enum InvoiceCommand {
     Edit {
         /// The invoice number
         number: String,
+        /// Move the invoice to another client (only before any contact is logged on it)
+        #[arg(long)]
+        client: Option<String>,
         /// The corrected invoice total, like 1200.00
         #[arg(long, allow_negative_numbers = true)]
         amount: Option<String>,
@@ -355,7 +361,7 @@ pub enum InvoiceCommand {
 pub struct InvoiceAdd {
     /// Your invoice number, e.g. 2026-014
     pub number: String,
-    /// The client's handle
+    /// The client: its handle, a prefix of it that fits one client, or its exact name
     #[arg(long)]
     pub client: String,
     /// The invoice total, like 1200.00
@@ -396,7 +402,7 @@ pub struct LogArgs {
     /// What was said or done, kept in the contact log
     #[arg(long)]
     pub note: Option<String>,
-    /// The client contacted you (a reply holds the ladder for min_gap_days)
+    /// The client contacted you (a reply or a call from them holds the ladder for min_gap_days)
     #[arg(long)]
     pub inbound: bool,
     /// When it happened [default: today]
@@ -408,6 +414,9 @@ pub struct LogArgs {
     /// With --outcome promised: the promised payment date
     #[arg(long, value_name = "DATE")]
     pub until: Option<String>,
+    /// A letter: the days it gave the client to pay, from its date [default: 14]
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=365))]
+    pub deadline: Option<u32>,
 }
 
 #[derive(Debug, Args)]
@@ -424,6 +433,9 @@ pub struct SendArgs {
     /// Only this client
     #[arg(long, value_name = "HANDLE")]
     pub client: Option<String>,
+    /// Leave out this invoice, or every invoice of this client (repeatable)
+    #[arg(long, value_name = "NUMBER|CLIENT")]
+    pub except: Vec<String>,
     /// Send again the e-mails a stopped run left in an unknown state
     #[arg(long)]
     pub resend_unknown: bool,

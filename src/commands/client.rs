@@ -44,6 +44,7 @@ pub fn run(ctx: &Context, cmd: ClientCommand) -> Result<u8> {
         ClientCommand::Show { handle } => show(ctx, &handle),
         ClientCommand::Edit {
             handle,
+            new_handle,
             name,
             emails,
             phone,
@@ -58,6 +59,7 @@ pub fn run(ctx: &Context, cmd: ClientCommand) -> Result<u8> {
             ctx,
             &handle,
             Edits {
+                new_handle,
                 name,
                 emails,
                 phone,
@@ -73,7 +75,7 @@ pub fn run(ctx: &Context, cmd: ClientCommand) -> Result<u8> {
     }
 }
 
-fn check_emails(emails: &[String]) -> Result<Vec<String>> {
+pub(crate) fn check_emails(emails: &[String]) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for e in emails {
         let e = check_mailbox(e).map_err(|m| anyhow!(m))?;
@@ -203,6 +205,76 @@ impl PartyEdit {
     }
 }
 
+/// A client's facts as typed (by `client add` or a row of `dun import`),
+/// before checking.
+pub(crate) struct ClientDraft<'a> {
+    pub name: &'a str,
+    pub emails: &'a [String],
+    pub phone: Option<String>,
+    pub lang: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// A client's facts, checked as `client add` checks them.
+pub(crate) struct CheckedClient {
+    pub name: String,
+    pub emails: Vec<String>,
+    pub phone: Option<String>,
+    /// `None`: the config's language.
+    pub lang: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// Checks a client's name, e-mail addresses, phone, language and notes;
+/// empty optional text is none.
+pub(crate) fn check_client(d: ClientDraft) -> Result<CheckedClient> {
+    Ok(CheckedClient {
+        name: check_line("client name", d.name).map_err(|m| anyhow!(m))?,
+        emails: check_emails(d.emails)?,
+        phone: non_empty(d.phone)
+            .map(|p| check_phone(&p))
+            .transpose()
+            .map_err(|m| anyhow!(m))?,
+        lang: non_empty(d.lang)
+            .map(|l| check_language(&l))
+            .transpose()
+            .map_err(|m| anyhow!(m))?,
+        notes: non_empty(d.notes)
+            .map(|n| check_note("notes", &n))
+            .transpose()
+            .map_err(|m| anyhow!(m))?,
+    })
+}
+
+/// The handle a new client gets from its name when none is given:
+/// `Acme AB` → `acme-ab`, then `acme-ab-2`, `acme-ab-3` … while `taken`.
+pub(crate) fn derive_handle(name: &str, mut taken: impl FnMut(&str) -> Result<bool>) -> Result<String> {
+    let base = handle_from_name(name);
+    let mut h = base.clone();
+    let mut n = 1;
+    while taken(&h)? {
+        n += 1;
+        h = format!("{base}-{n}");
+    }
+    Ok(h)
+}
+
+/// An existing client with this name (case ignored) and one of these
+/// e-mail addresses: the same client typed twice.
+pub(crate) fn same_client<'a>(
+    clients: &'a [store::ClientRow],
+    name: &str,
+    emails: &[String],
+) -> Option<&'a store::ClientRow> {
+    let name = name.trim().to_lowercase();
+    clients.iter().find(|c| {
+        c.name.trim().to_lowercase() == name
+            && emails
+                .iter()
+                .any(|e| c.emails.iter().any(|m| m.eq_ignore_ascii_case(e)))
+    })
+}
+
 #[allow(clippy::too_many_arguments)]
 fn add(
     ctx: &Context,
@@ -216,28 +288,24 @@ fn add(
     notes: Option<String>,
     party: Party,
 ) -> Result<u8> {
-    let name = check_line("client name", name).map_err(|m| anyhow!(m))?;
+    let c = check_client(ClientDraft {
+        name,
+        emails,
+        phone,
+        lang,
+        notes,
+    })?;
     let handle = handle
         .map(|h| check_handle(&h))
         .transpose()
         .map_err(|m| anyhow!(m))?;
-    let emails = check_emails(emails)?;
-    let phone = non_empty(phone)
-        .map(|p| check_phone(&p))
-        .transpose()
-        .map_err(|m| anyhow!(m))?;
-    let lang = match lang {
-        Some(l) => check_language(&l).map_err(|m| anyhow!(m))?,
-        None => ctx.config.language.clone(),
-    };
-    let notes = non_empty(notes)
-        .map(|n| check_note("notes", &n))
-        .transpose()
-        .map_err(|m| anyhow!(m))?;
+    let lang = c.lang.clone().unwrap_or_else(|| ctx.config.language.clone());
     let contacts = parse_contacts(contacts, roles)?;
 
     let mut db = ctx.open_store()?;
-    let handle = db.write(|tx| {
+    let (handle, namesakes) = db.write(|tx| {
+        let existing = store::all_clients(tx)?;
+        let given = handle.is_some();
         let handle = match handle {
             Some(h) => {
                 if store::handle_taken(tx, &h)? {
@@ -246,36 +314,51 @@ fn add(
                 h
             }
             None => {
-                let base = handle_from_name(&name);
-                let mut h = base.clone();
-                let mut n = 1;
-                while store::handle_taken(tx, &h)? {
-                    n += 1;
-                    h = format!("{base}-{n}");
+                // The same name and an e-mail address of a client already here:
+                // a second `client add` of the same client, not a new one.
+                if let Some(same) = same_client(&existing, &c.name, &c.emails) {
+                    bail!(
+                        "client {} is already here as `{}` with that e-mail address; to add a second client of that name, give it a handle with --handle",
+                        same.name,
+                        same.handle
+                    );
                 }
-                h
+                derive_handle(&c.name, |h| store::handle_taken(tx, h))?
             }
         };
+        let lower = c.name.to_lowercase();
+        let namesakes: Vec<String> = existing
+            .iter()
+            .filter(|e| !given && e.name.trim().to_lowercase() == lower)
+            .map(|e| format!("`{}`", e.handle))
+            .collect();
         let id = store::insert_client(
             tx,
             &NewClient {
                 handle: &handle,
-                name: &name,
-                emails: &emails,
-                phone: phone.as_deref(),
+                name: &c.name,
+                emails: &c.emails,
+                phone: c.phone.as_deref(),
                 lang: &lang,
-                notes: notes.as_deref(),
+                notes: c.notes.as_deref(),
                 party: &party,
                 now: &ctx.now,
             },
         )?;
-        for c in &contacts {
-            store::add_escalation_contact(tx, id, c)?;
+        for contact in &contacts {
+            store::add_escalation_contact(tx, id, contact)?;
         }
-        Ok(handle)
+        Ok((handle, namesakes))
     })?;
     ctx.say(&handle);
-    if emails.is_empty() && !ctx.quiet {
+    if !namesakes.is_empty() && !ctx.quiet {
+        eprintln!(
+            "note: a client named {} is already here as {}; this one is `{handle}` (dun client remove {handle} if it is the same)",
+            c.name,
+            namesakes.join(" and ")
+        );
+    }
+    if c.emails.is_empty() && !ctx.quiet {
         eprintln!(
             "note: {handle} has no e-mail address, so dun cannot send it reminders; add one with dun client edit {handle} --email ADDRESS"
         );
@@ -467,6 +550,9 @@ struct StatementContact {
     direction: String,
     step: Option<String>,
     outcome: Option<String>,
+    /// E-mails dun sent: `sent`, `failed (reason)`, `unknown`, or a failed
+    /// try and its retry together.
+    delivery: Option<String>,
     note: Option<String>,
 }
 
@@ -543,18 +629,29 @@ fn show(ctx: &Context, handle: &str) -> Result<u8> {
             })
             .collect(),
         avg_days_late: history.get(&c.id).and_then(|h| h.average()),
-        contacts: log
-            .iter()
-            .map(|(number, l)| StatementContact {
-                date: l.on.to_string(),
-                invoice: number.clone(),
-                channel: l.channel.as_str().into(),
-                direction: if l.inbound { "in" } else { "out" }.into(),
-                step: l.step.clone(),
-                outcome: l.outcome.map(|o| o.as_str().into()),
-                note: l.note.clone(),
-            })
-            .collect(),
+        contacts: {
+            // Oldest first to fold a failed e-mail into its retry, then newest first again.
+            let keyed: Vec<(&str, &store::LogRow)> = log.iter().rev().map(|(n, l)| (n.as_str(), l)).collect();
+            let numbers: BTreeMap<i64, &str> = keyed.iter().map(|(n, l)| (l.id, *n)).collect();
+            let mut folded = super::fold_retries(&keyed);
+            folded.sort_by_key(|a| std::cmp::Reverse((a.entry.on, a.entry.id)));
+            folded
+                .iter()
+                .map(|a| {
+                    let l = a.entry;
+                    StatementContact {
+                        date: l.on.to_string(),
+                        invoice: numbers.get(&l.id).copied().unwrap_or_default().to_string(),
+                        channel: l.channel.as_str().into(),
+                        direction: if l.inbound { "in" } else { "out" }.into(),
+                        step: l.step.clone(),
+                        outcome: l.outcome.map(|o| o.as_str().into()),
+                        delivery: a.delivery_words(),
+                        note: l.note.clone(),
+                    }
+                })
+                .collect()
+        },
     };
     let mut out = std::io::stdout().lock();
     if ctx.format != Format::Table {
@@ -664,6 +761,9 @@ fn show(ctx: &Context, handle: &str) -> Result<u8> {
             if let Some(st) = &l.step {
                 line.push_str(&format!(" [{st}]"));
             }
+            if let Some(d) = &l.delivery {
+                line.push_str(&format!(" · {d}"));
+            }
             if let Some(o) = &l.outcome {
                 line.push_str(&format!(" · {o}"));
             }
@@ -754,6 +854,7 @@ fn payment_table(payments: &[StatementPayment]) -> Table {
 }
 
 struct Edits {
+    new_handle: Option<String>,
     name: Option<String>,
     emails: Vec<String>,
     phone: Option<String>,
@@ -766,6 +867,11 @@ struct Edits {
 }
 
 fn edit(ctx: &Context, handle: &str, e: Edits) -> Result<u8> {
+    let new_handle = e
+        .new_handle
+        .map(|h| check_handle(&h))
+        .transpose()
+        .map_err(|m| anyhow!(m))?;
     let name = e
         .name
         .map(|n| check_line("client name", &n))
@@ -794,7 +900,8 @@ fn edit(ctx: &Context, handle: &str, e: Edits) -> Result<u8> {
         .transpose()
         .map_err(|m| anyhow!(m))?;
     let contacts = parse_contacts(&e.contacts, &e.roles)?;
-    let nothing = name.is_none()
+    let nothing = new_handle.is_none()
+        && name.is_none()
         && emails.is_empty()
         && phone.is_none()
         && lang.is_none()
@@ -804,14 +911,23 @@ fn edit(ctx: &Context, handle: &str, e: Edits) -> Result<u8> {
         && e.party.is_empty();
     if nothing {
         bail!(
-            "nothing to change; give --name, --email, --phone, --lang, --notes, --contact, --remove-contact, --address, --org-number, --country, --consumer or --business"
+            "nothing to change; give --handle, --name, --email, --phone, --lang, --notes, --contact, --remove-contact, --address, --org-number, --country, --consumer or --business"
         );
     }
     let party = e.party;
     let mut db = ctx.open_store()?;
     let mut changed_email = false;
-    db.write(|tx| {
+    let (old, now) = db.write(|tx| {
         let mut c = require_client(tx, handle)?;
+        let old = c.handle.clone();
+        if let Some(h) = &new_handle
+            && *h != c.handle
+        {
+            if store::handle_taken(tx, h)? {
+                bail!("handle \"{h}\" is taken by another client; choose another");
+            }
+            c.handle = h.clone();
+        }
         if let Some(n) = name {
             c.name = n;
         }
@@ -844,9 +960,13 @@ fn edit(ctx: &Context, handle: &str, e: Edits) -> Result<u8> {
         for contact in &contacts {
             store::add_escalation_contact(tx, c.id, contact)?;
         }
-        Ok(())
+        Ok((old, c.handle))
     })?;
-    ctx.say(format!("updated {}", handle.trim()));
+    if old == now {
+        ctx.say(format!("updated {now}"));
+    } else {
+        ctx.say(format!("updated {old}; its handle is now {now}"));
+    }
     if changed_email {
         ctx.say("e-mail reminders to the new address(es) resume with the next step due");
     }
@@ -855,7 +975,7 @@ fn edit(ctx: &Context, handle: &str, e: Edits) -> Result<u8> {
 
 fn remove(ctx: &Context, handle: &str) -> Result<u8> {
     let mut db = ctx.open_store()?;
-    db.write(|tx| {
+    let removed = db.write(|tx| {
         let c = require_client(tx, handle)?;
         let n = store::count_client_invoices(tx, c.id)?;
         if n > 0 {
@@ -866,8 +986,9 @@ fn remove(ctx: &Context, handle: &str) -> Result<u8> {
                 if n == 1 { "it" } else { "the invoices" }
             );
         }
-        store::delete_client(tx, c.id)
+        store::delete_client(tx, c.id)?;
+        Ok(c.handle)
     })?;
-    ctx.say(format!("removed {}", handle.trim()));
+    ctx.say(format!("removed {removed}"));
     Ok(exit::OK)
 }

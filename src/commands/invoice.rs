@@ -14,6 +14,7 @@ use crate::cli::{Format, InvoiceAdd, InvoiceCommand};
 use crate::context::Context;
 use crate::domain::dates::{add_days, days_between};
 use crate::domain::ladder::assess;
+use crate::domain::money::Currency;
 use crate::domain::status::{Status, status};
 use crate::domain::text::{check_invoice_number, check_line, check_note};
 use crate::domain::totals::{Totals, grouped};
@@ -28,18 +29,31 @@ pub fn run(ctx: &Context, cmd: InvoiceCommand) -> Result<u8> {
         InvoiceCommand::Show { number } => show(ctx, &number),
         InvoiceCommand::Edit {
             number,
+            client,
             amount,
             currency,
             issued,
             due,
             description,
             pay_link,
-        } => edit(ctx, &number, amount, currency, issued, due, description, pay_link),
+        } => edit(
+            ctx,
+            &number,
+            EditArgs {
+                client,
+                amount,
+                currency,
+                issued,
+                due,
+                description,
+                pay_link,
+            },
+        ),
         InvoiceCommand::Void { number, reason } => void(ctx, &number, reason),
     }
 }
 
-fn check_link(link: Option<String>) -> Result<Option<String>> {
+pub(crate) fn check_link(link: Option<String>) -> Result<Option<String>> {
     non_empty(link)
         .map(|l| {
             check_line("pay link", &l).map_err(|m| anyhow!(m))?;
@@ -51,60 +65,138 @@ fn check_link(link: Option<String>) -> Result<Option<String>> {
         .transpose()
 }
 
-fn add(ctx: &Context, a: InvoiceAdd) -> Result<u8> {
-    let number = check_invoice_number(&a.number).map_err(|m| anyhow!(m))?;
-    let cur = match &a.currency {
+/// An invoice's facts as typed (by `invoice add` or a row of `dun import`),
+/// dates already read.
+pub(crate) struct InvoiceDraft<'a> {
+    pub number: &'a str,
+    /// A plain decimal, `1200.50`.
+    pub amount: &'a str,
+    pub currency: Option<&'a str>,
+    pub issued: Option<NaiveDate>,
+    pub due: Option<NaiveDate>,
+    pub terms: Option<u32>,
+    pub description: Option<String>,
+    pub pay_link: Option<String>,
+    pub step: Option<String>,
+}
+
+/// An invoice's facts, checked as `invoice add` checks them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CheckedInvoice {
+    pub number: String,
+    pub amount: i64,
+    pub currency: Currency,
+    pub issued: NaiveDate,
+    pub due: NaiveDate,
+    pub description: Option<String>,
+    pub pay_link: Option<String>,
+    pub step: Option<String>,
+}
+
+/// The longest payment terms accepted, in days (ten years).
+pub(crate) const MAX_TERMS_DAYS: u32 = 3650;
+
+/// Checks an invoice: its number, a positive amount in its currency (the
+/// config's when none is given), the issue date (today when none), the due
+/// date (given, or issued + terms, or issued + the config's terms) not before
+/// it, the description, the pay link and the ladder step.
+pub(crate) fn check_invoice(ctx: &Context, d: InvoiceDraft) -> Result<CheckedInvoice> {
+    let number = check_invoice_number(d.number).map_err(|m| anyhow!(m))?;
+    let cur = match d.currency {
         Some(c) => currency(c)?,
         None => ctx.config.currency,
     };
-    let amount = positive_amount(&a.amount, cur)?;
-    let issued = date_arg(a.issued.as_deref(), "--issued", ctx.today)?;
-    let due = match (&a.due, a.terms) {
-        (Some(d), _) => date_arg(Some(d), "--due", ctx.today)?,
+    let amount = positive_amount(d.amount, cur)?;
+    let issued = d.issued.unwrap_or(ctx.today);
+    if let Some(t) = d.terms
+        && t > MAX_TERMS_DAYS
+    {
+        bail!("payment terms of {t} days are too long; give 0 to {MAX_TERMS_DAYS} days");
+    }
+    let due = match (d.due, d.terms) {
+        (Some(due), _) => due,
         (None, Some(t)) => add_days(issued, i64::from(t)),
         (None, None) => add_days(issued, i64::from(ctx.config.terms_days)),
     };
     if due < issued {
         bail!("due date {due} is before the issue date {issued}; give a due date on or after it");
     }
-    let description = non_empty(a.description)
+    let description = non_empty(d.description)
         .map(|d| check_note("description", &d))
         .transpose()
         .map_err(|m| anyhow!(m))?;
-    let pay_link = check_link(a.pay_link)?;
-    let step = non_empty(a.step)
+    let pay_link = check_link(d.pay_link)?;
+    let step = non_empty(d.step)
         .map(|s| require_step(&ctx.config.ladder, s))
         .transpose()?;
+    Ok(CheckedInvoice {
+        number,
+        amount,
+        currency: cur,
+        issued,
+        due,
+        description,
+        pay_link,
+        step,
+    })
+}
+
+fn add(ctx: &Context, a: InvoiceAdd) -> Result<u8> {
+    let issued = a
+        .issued
+        .as_deref()
+        .map(|d| date_arg(Some(d), "--issued", ctx.today))
+        .transpose()?;
+    let due = a
+        .due
+        .as_deref()
+        .map(|d| date_arg(Some(d), "--due", ctx.today))
+        .transpose()?;
+    let i = check_invoice(
+        ctx,
+        InvoiceDraft {
+            number: &a.number,
+            amount: &a.amount,
+            currency: a.currency.as_deref(),
+            issued,
+            due,
+            terms: a.terms,
+            description: a.description,
+            pay_link: a.pay_link,
+            step: a.step,
+        },
+    )?;
+    let number = &i.number;
 
     let mut db = ctx.open_store()?;
-    db.write(|tx| {
+    let handle = db.write(|tx| {
         let client = require_client(tx, &a.client)?;
-        if store::invoice_number_taken(tx, &number)? {
+        if store::invoice_number_taken(tx, number)? {
             bail!("invoice {number} already exists; invoice numbers are unique (dun invoice show {number})");
         }
         store::insert_invoice(
             tx,
             &NewInvoice {
-                number: &number,
+                number,
                 client_id: client.id,
-                issued,
-                due,
-                amount,
-                currency: cur.code(),
-                description: description.as_deref(),
-                pay_link: pay_link.as_deref(),
-                start_step: step.as_deref(),
+                issued: i.issued,
+                due: i.due,
+                amount: i.amount,
+                currency: i.currency.code(),
+                description: i.description.as_deref(),
+                pay_link: i.pay_link.as_deref(),
+                start_step: i.step.as_deref(),
                 entered_on: ctx.today,
                 reference: ctx.config.reference,
                 now: &ctx.now,
             },
         )?;
-        Ok(())
+        Ok(client.handle)
     })?;
     ctx.say(format!(
-        "added invoice {number}: {} to {}, due {due}",
-        human(amount, cur.code()),
-        a.client.trim()
+        "added invoice {number}: {} to {handle}, due {}",
+        human(i.amount, i.currency.code()),
+        i.due
     ));
     Ok(exit::OK)
 }
@@ -361,7 +453,9 @@ fn show(ctx: &Context, number: &str) -> Result<u8> {
             detail,
         });
     }
-    for l in &log {
+    let keyed: Vec<((), &store::LogRow)> = log.iter().map(|l| ((), l)).collect();
+    for attempt in super::fold_retries(&keyed) {
+        let l = attempt.entry;
         let mut d = format!(
             "{} {}",
             l.channel,
@@ -381,19 +475,14 @@ fn show(ctx: &Context, number: &str) -> Result<u8> {
         if let Some(r) = l.recipients.as_ref().filter(|_| l.message_key.is_none()) {
             d.push_str(&format!(" to {r}"));
         }
-        if let Some(del) = l.delivery {
-            let word = if del == crate::domain::contact::Delivery::Pending {
-                "unknown"
-            } else {
-                del.as_str()
-            };
-            d.push_str(&format!(" · {word}"));
-            if let Some(reason) = &l.delivery_detail {
-                d.push_str(&format!(" ({reason})"));
-            }
+        if let Some(words) = attempt.delivery_words() {
+            d.push_str(&format!(" · {words}"));
         }
         if let Some(o) = l.outcome {
             d.push_str(&format!(" · {o}"));
+        }
+        if let Some(dl) = l.deadline {
+            d.push_str(&format!(" · pay by {dl}"));
         }
         if let Some(n) = &l.note {
             d.push_str(&format!(" · {}", n.replace('\n', " ")));
@@ -560,111 +649,200 @@ fn show(ctx: &Context, number: &str) -> Result<u8> {
     Ok(exit::OK)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn edit(
-    ctx: &Context,
-    number: &str,
+struct EditArgs {
+    client: Option<String>,
     amount: Option<String>,
-    new_currency: Option<String>,
+    currency: Option<String>,
     issued: Option<String>,
     due: Option<String>,
     description: Option<String>,
     pay_link: Option<String>,
-) -> Result<u8> {
-    if amount.is_none()
-        && new_currency.is_none()
-        && issued.is_none()
-        && due.is_none()
-        && description.is_none()
-        && pay_link.is_none()
-    {
-        bail!("nothing to change; give --amount, --currency, --issued, --due, --description or --pay-link");
+}
+
+/// Changes to an existing invoice, checked but not yet applied (by `invoice
+/// edit` or `dun import --update`). `None` leaves a fact as it is.
+#[derive(Default)]
+pub(crate) struct InvoiceChanges {
+    /// Move it to this client (id, handle).
+    pub client: Option<(i64, String)>,
+    /// A plain decimal, read in the invoice's (new) currency.
+    pub amount: Option<String>,
+    pub currency: Option<Currency>,
+    pub issued: Option<NaiveDate>,
+    pub due: Option<NaiveDate>,
+    /// `Some("")` clears it.
+    pub description: Option<String>,
+    /// `Some(None)` clears it.
+    pub pay_link: Option<Option<String>>,
+    pub start_step: Option<String>,
+}
+
+/// Applies `c` to `inv` and writes it, with the rules of `invoice edit`:
+/// only an open (or paid) invoice changes; payments keep its currency and
+/// its amount at least what was paid; it moves to another client only while
+/// nothing is logged on it; a new amount can make it paid, or open again.
+pub(crate) fn apply_changes(
+    tx: &rusqlite::Connection,
+    ctx: &Context,
+    mut inv: InvoiceRow,
+    c: InvoiceChanges,
+) -> Result<()> {
+    if inv.closed.as_deref().is_some_and(|c| c != "paid") {
+        bail!(
+            "invoice {} is {}; it can no longer be edited",
+            inv.number,
+            inv.closed.as_deref().unwrap_or("")
+        );
     }
-    let new_cur = new_currency.map(|c| currency(&c)).transpose()?;
-    let issued = issued
+    if let Some((id, handle)) = &c.client
+        && *id != inv.client_id
+    {
+        let logged = store::log_entries(tx, inv.id)?.len();
+        if logged > 0 {
+            bail!(
+                "invoice {} has {logged} {} logged with {}, and the log is the record of who was told what; it cannot move to {handle}. Void it and add it again under {handle}",
+                inv.number,
+                if logged == 1 { "contact" } else { "contacts" },
+                inv.client_handle
+            );
+        }
+        inv.client_id = *id;
+    }
+    if let Some(cur) = c.currency
+        && inv.paid > 0
+        && cur.code() != inv.currency
+    {
+        bail!(
+            "invoice {} has payments in {}; its currency cannot change",
+            inv.number,
+            inv.currency
+        );
+    }
+    // The amount as the user reads it, in the currency it was entered in.
+    let old_text = plain(inv.amount, &inv.currency);
+    if let Some(cur) = c.currency {
+        inv.currency = cur.code().to_string();
+    }
+    let cur = currency(&inv.currency)?;
+    if let Some(a) = &c.amount {
+        inv.amount = positive_amount(a, cur)?;
+    } else if c.currency.is_some() {
+        // The same figure in the new currency; an error if its decimals do not fit.
+        inv.amount = crate::domain::money::parse_amount_lenient(&old_text, cur).map_err(|e| {
+            anyhow!(
+                "invoice {} cannot change to {cur}: {e}; give the new amount with --amount",
+                inv.number
+            )
+        })?;
+    }
+    if inv.amount < inv.paid {
+        bail!(
+            "amount {} is less than the {} already paid on invoice {}; give at least that",
+            plain(inv.amount, &inv.currency),
+            plain(inv.paid, &inv.currency),
+            inv.number
+        );
+    }
+    if let Some(d) = c.issued {
+        inv.issued = d;
+    }
+    if let Some(d) = c.due {
+        inv.due = d;
+    }
+    if inv.due < inv.issued {
+        bail!(
+            "due date {} is before the issue date {}; give a due date on or after it",
+            inv.due,
+            inv.issued
+        );
+    }
+    if let Some(d) = c.description {
+        inv.description = Some(d).filter(|d| !d.is_empty());
+    }
+    if let Some(l) = c.pay_link {
+        inv.pay_link = l;
+    }
+    if let Some(s) = c.start_step {
+        inv.start_step = Some(s);
+    }
+    store::update_invoice(tx, &inv)?;
+    // A new amount can make an invoice paid, or open again.
+    match (inv.closed.as_deref(), inv.balance() <= 0) {
+        (None, true) => store::set_closed(tx, inv.id, Some("paid"), Some(ctx.today), None, 0)?,
+        (Some("paid"), false) => store::set_closed(tx, inv.id, None, None, None, 0)?,
+        _ => {}
+    }
+    Ok(())
+}
+
+fn edit(ctx: &Context, number: &str, a: EditArgs) -> Result<u8> {
+    if a.client.is_none()
+        && a.amount.is_none()
+        && a.currency.is_none()
+        && a.issued.is_none()
+        && a.due.is_none()
+        && a.description.is_none()
+        && a.pay_link.is_none()
+    {
+        bail!(
+            "nothing to change; give --client, --amount, --currency, --issued, --due, --description or --pay-link"
+        );
+    }
+    let new_cur = a.currency.map(|c| currency(&c)).transpose()?;
+    let issued = a
+        .issued
         .map(|d| date_arg(Some(&d), "--issued", ctx.today))
         .transpose()?;
-    let due = due.map(|d| date_arg(Some(&d), "--due", ctx.today)).transpose()?;
-    let description = description
+    let due = a
+        .due
+        .map(|d| date_arg(Some(&d), "--due", ctx.today))
+        .transpose()?;
+    let description = a
+        .description
         .map(|d| check_note("description", &d))
         .transpose()
         .map_err(|m| anyhow!(m))?;
-    let pay_link_given = pay_link.is_some();
-    let pay_link = check_link(pay_link)?;
+    let pay_link = match a.pay_link {
+        Some(l) => Some(check_link(Some(l))?),
+        None => None,
+    };
     let mut db = ctx.open_store()?;
-    db.write(|tx| {
-        let mut inv: InvoiceRow = require_invoice(tx, number, ctx.today)?;
-        if inv.closed.as_deref().is_some_and(|c| c != "paid") {
-            bail!(
-                "invoice {} is {}; it can no longer be edited",
-                inv.number,
-                inv.closed.as_deref().unwrap_or("")
-            );
-        }
-        if let Some(c) = new_cur
-            && inv.paid > 0
-            && c.code() != inv.currency
-        {
-            bail!(
-                "invoice {} has payments in {}; its currency cannot change",
-                inv.number,
-                inv.currency
-            );
-        }
-        // The amount as the user reads it, in the currency it was entered in.
-        let old_text = plain(inv.amount, &inv.currency);
-        if let Some(c) = new_cur {
-            inv.currency = c.code().to_string();
-        }
-        let cur = currency(&inv.currency)?;
-        if let Some(a) = &amount {
-            inv.amount = positive_amount(a, cur)?;
-        } else if new_cur.is_some() {
-            // The same figure in the new currency; an error if its decimals do not fit.
-            inv.amount = crate::domain::money::parse_amount_lenient(&old_text, cur).map_err(|e| {
-                anyhow!(
-                    "invoice {} cannot change to {cur}: {e}; give the new amount with --amount",
-                    inv.number
-                )
-            })?;
-        }
-        if inv.amount < inv.paid {
-            bail!(
-                "amount {} is less than the {} already paid on invoice {}; give at least that",
-                plain(inv.amount, &inv.currency),
-                plain(inv.paid, &inv.currency),
-                inv.number
-            );
-        }
-        if let Some(d) = issued {
-            inv.issued = d;
-        }
-        if let Some(d) = due {
-            inv.due = d;
-        }
-        if inv.due < inv.issued {
-            bail!(
-                "due date {} is before the issue date {}; give a due date on or after it",
-                inv.due,
-                inv.issued
-            );
-        }
-        if let Some(d) = description {
-            inv.description = Some(d).filter(|d| !d.is_empty());
-        }
-        if pay_link_given {
-            inv.pay_link = pay_link.clone();
-        }
-        store::update_invoice(tx, &inv)?;
-        // A new amount can make an invoice paid, or open again.
-        match (inv.closed.as_deref(), inv.balance() <= 0) {
-            (None, true) => store::set_closed(tx, inv.id, Some("paid"), Some(ctx.today), None, 0)?,
-            (Some("paid"), false) => store::set_closed(tx, inv.id, None, None, None, 0)?,
-            _ => {}
-        }
-        Ok(())
+    let moved = db.write(|tx| {
+        let inv: InvoiceRow = require_invoice(tx, number, ctx.today)?;
+        let client = a
+            .client
+            .as_deref()
+            .map(|h| require_client(tx, h))
+            .transpose()?
+            .filter(|c| c.id != inv.client_id)
+            .map(|c| (c.id, c.handle));
+        let moved = client
+            .as_ref()
+            .map(|(_, h)| (inv.client_handle.clone(), h.clone()));
+        apply_changes(
+            tx,
+            ctx,
+            inv,
+            InvoiceChanges {
+                client,
+                amount: a.amount,
+                currency: new_cur,
+                issued,
+                due,
+                description,
+                pay_link,
+                start_step: None,
+            },
+        )?;
+        Ok(moved)
     })?;
-    ctx.say(format!("updated invoice {}", number.trim()));
+    match moved {
+        Some((from, to)) => ctx.say(format!(
+            "updated invoice {}: moved from {from} to {to}",
+            number.trim()
+        )),
+        None => ctx.say(format!("updated invoice {}", number.trim())),
+    }
     Ok(exit::OK)
 }
 

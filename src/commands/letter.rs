@@ -253,8 +253,9 @@ fn choose_step(
     let facts = CaseFacts::load(ctx, conn, inv)?;
     let a = assess(&facts.case(inv), ladder, &ctx.config.schedule, ctx.today);
     if let Some(kind) = a.hold {
+        let why = super::hold_words(conn, inv, ctx.today)?.unwrap_or_else(|| kind.to_string());
         warnings.push(format!(
-            "warning: invoice {} is on hold ({kind}); the letter is printed all the same",
+            "warning: invoice {} is on hold: {why}; a letter now goes against that, and is printed all the same",
             inv.number
         ));
     }

@@ -13,6 +13,10 @@ use crate::domain::text::check_note;
 use crate::exit;
 use crate::store::{self, InvoiceRow, NewLog};
 
+/// The days a letter gives the client to pay when `--deadline` does not say
+/// (SPEC.md §3 rule 10, §6).
+pub(crate) const DEFAULT_LETTER_DEADLINE: u32 = 14;
+
 fn require_on_ladder(inv: &InvoiceRow) -> Result<()> {
     match inv.closed.as_deref() {
         None => Ok(()),
@@ -44,6 +48,19 @@ pub fn log(ctx: &Context, a: LogArgs) -> Result<u8> {
     if until.is_some() && outcome != Some(Outcome::Promised) {
         bail!("--until goes with --outcome promised (the date the client promised to pay by)");
     }
+    if outcome == Some(Outcome::Promised) && until.is_none() {
+        bail!(
+            "--outcome promised needs the date the client promised to pay by: add --until DATE (like --until {})",
+            crate::domain::dates::add_days(on, 7)
+        );
+    }
+    if a.deadline.is_some() && (channel != Channel::Letter || a.inbound) {
+        bail!("--deadline goes with a letter you sent: dun log NUMBER letter --deadline DAYS");
+    }
+    // A letter gives the client until a date to pay (SPEC.md §3 rule 10).
+    let deadline = (channel == Channel::Letter && !a.inbound).then(|| {
+        crate::domain::dates::add_days(on, i64::from(a.deadline.unwrap_or(DEFAULT_LETTER_DEADLINE)))
+    });
     if let Some(u) = until
         && u < on
     {
@@ -67,7 +84,7 @@ pub fn log(ctx: &Context, a: LogArgs) -> Result<u8> {
         inbound: a.inbound,
         step,
         until,
-        deadline: None,
+        deadline,
     };
     let mut db = ctx.open_store()?;
     let (number, step) = db.write(|tx| record(ctx, tx, &a.number, &contact))?;
@@ -143,6 +160,25 @@ pub(crate) fn record(
             &ctx.now,
         )?;
     }
+    // A dispute said in a contact is recorded as `dun dispute` records it,
+    // in the same transaction; one already open stays the one dispute.
+    if c.outcome == Some(Outcome::Disputed) {
+        require_on_ladder(&inv)?;
+        let open = store::holds(tx, inv.id)?
+            .iter()
+            .any(|h| h.kind == HoldKind::Dispute && h.released_on.is_none());
+        if !open {
+            store::insert_hold(
+                tx,
+                inv.id,
+                HoldKind::Dispute,
+                c.on.min(ctx.today),
+                None,
+                c.note.as_deref(),
+                &ctx.now,
+            )?;
+        }
+    }
     Ok((inv.number, step))
 }
 
@@ -163,18 +199,30 @@ pub(crate) fn report(ctx: &Context, c: &NewContact, number: &str, step: Option<&
         None => {}
     }
     ctx.say(line);
+    if let Some(d) = c.deadline {
+        ctx.say(format!("the letter gives the client until {d} to pay"));
+    }
     if let Some(u) = c.until {
         ctx.say(format!("the ladder is held until {u}"));
     }
-    if c.inbound {
-        ctx.say(format!(
-            "a reply holds the ladder for {}",
-            crate::report::words::count(ctx.config.schedule.min_gap_days, "day")
-        ));
-    }
     if c.outcome == Some(Outcome::Disputed) {
         ctx.say(format!(
-            "to hold the ladder while it is disputed: dun dispute {number}"
+            "invoice {number} is disputed; the ladder waits until dun resolve {number}"
+        ));
+    } else if c.inbound && c.until.is_none() && c.outcome != Some(Outcome::Bounced) {
+        let gap = ctx.config.schedule.min_gap_days;
+        let what = match channel {
+            Channel::Email => "a reply from the client",
+            Channel::Call => "the client called",
+            Channel::Letter => "a letter from the client",
+            Channel::Visit => "the client came by",
+            Channel::Sms => "a text from the client",
+            Channel::Note => "word from the client",
+        };
+        ctx.say(format!(
+            "{what}: the ladder takes no step for {}, until {}",
+            crate::report::words::count(gap, "day"),
+            crate::domain::dates::add_days(on, i64::from(gap))
         ));
     }
     if c.outcome == Some(Outcome::Bounced) {

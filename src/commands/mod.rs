@@ -30,6 +30,7 @@ use crate::context::Context;
 use crate::domain::dates::parse_date;
 use crate::domain::ladder::{Case, Contact, Hold};
 use crate::domain::money::{Currency, format_human, parse_amount};
+use crate::domain::naming;
 use crate::exit;
 use crate::store::{self, ClientRow, InvoiceRow};
 
@@ -98,16 +99,63 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
     }
 }
 
-/// The client with this handle, or an error that says where to find handles.
-pub(crate) fn require_client(conn: &Connection, handle: &str) -> Result<ClientRow> {
-    store::find_client(conn, handle.trim())?
-        .ok_or_else(|| anyhow!("client \"{handle}\" not found (dun client list shows the handles)"))
+/// The client the user named: its handle, a prefix of the handle that fits
+/// one client only, or its exact name, case ignored (SPEC.md §4 "Naming
+/// clients"). Unknown or ambiguous: an error that lists the nearest handles.
+/// Every command that takes a client calls this.
+pub(crate) fn require_client(conn: &Connection, typed: &str) -> Result<ClientRow> {
+    let t = typed.trim();
+    if let Some(c) = store::find_client(conn, t)? {
+        return Ok(c);
+    }
+    let clients = store::all_clients(conn)?;
+    let pairs: Vec<(&str, &str)> = clients
+        .iter()
+        .map(|c| (c.handle.as_str(), c.name.as_str()))
+        .collect();
+    let quote = |ids: &[usize]| -> String {
+        let names: Vec<String> = ids.iter().map(|&i| format!("`{}`", clients[i].handle)).collect();
+        match names.as_slice() {
+            [] => String::new(),
+            [one] => one.clone(),
+            [init @ .., last] => format!("{} or {last}", init.join(", ")),
+        }
+    };
+    match naming::resolve_client(t, &pairs) {
+        naming::Resolved::Found(i) => Ok(clients[i].clone()),
+        naming::Resolved::Ambiguous(ids) => Err(anyhow!(
+            "client `{t}` could be {}; give more of the handle",
+            quote(&ids)
+        )),
+        naming::Resolved::Unknown(ids) if ids.is_empty() => {
+            Err(anyhow!("no client `{t}` (dun client list shows the handles)"))
+        }
+        naming::Resolved::Unknown(ids) => Err(anyhow!("no client `{t}`; did you mean {}?", quote(&ids))),
+    }
 }
 
-/// The invoice with this number, or an error that says where to find numbers.
+/// The invoice with this number, or an error that says where to find
+/// numbers, with the nearest ones when some are close (`2027-02` →
+/// `2027-002`).
 pub(crate) fn require_invoice(conn: &Connection, number: &str, today: NaiveDate) -> Result<InvoiceRow> {
-    store::find_invoice(conn, number.trim(), today)?
-        .ok_or_else(|| anyhow!("invoice {number} not found (dun invoice list shows the numbers)"))
+    let n = number.trim();
+    if let Some(inv) = store::find_invoice(conn, n, today)? {
+        return Ok(inv);
+    }
+    // Only on a miss: one pass over the numbers' index.
+    let numbers = store::invoice_numbers(conn)?;
+    let refs: Vec<&str> = numbers.iter().map(String::as_str).collect();
+    let near: Vec<&str> = naming::nearest(n, &refs).into_iter().map(|i| refs[i]).collect();
+    match near.as_slice() {
+        [] => Err(anyhow!(
+            "invoice {n} not found (dun invoice list shows the numbers)"
+        )),
+        [one] => Err(anyhow!("invoice {n} not found; did you mean {one}?")),
+        [init @ .., last] => Err(anyhow!(
+            "invoice {n} not found; did you mean {} or {last}?",
+            init.join(", ")
+        )),
+    }
 }
 
 pub(crate) fn currency(code: &str) -> Result<Currency> {
@@ -190,6 +238,135 @@ impl CaseFacts {
             email_bounced: self.bounced,
         }
     }
+}
+
+/// One attempt at a step as a person reads it: an e-mail whose delivery
+/// failed and the retries after it fold into the last one (the log keeps
+/// every entry; only the reading folds them).
+pub(crate) struct Attempt<'a> {
+    pub entry: &'a store::LogRow,
+    /// The failed tries before `entry`, oldest first.
+    pub failures: Vec<&'a store::LogRow>,
+}
+
+impl Attempt<'_> {
+    /// The delivery as words: `sent`, `failed (reason)`, or with earlier
+    /// failures `failed 2027-03-12 09:00 (reason), sent 2027-03-12 09:05`.
+    pub fn delivery_words(&self) -> Option<String> {
+        use crate::domain::contact::Delivery;
+        let word = |l: &store::LogRow| match l.delivery {
+            Some(Delivery::Pending) => "unknown",
+            Some(d) => d.as_str(),
+            None => "",
+        };
+        let del = self.entry.delivery?;
+        let reason = |l: &store::LogRow| {
+            l.delivery_detail
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default()
+        };
+        if self.failures.is_empty() {
+            let r = if del == crate::domain::contact::Delivery::Sent {
+                String::new()
+            } else {
+                reason(self.entry)
+            };
+            return Some(format!("{}{r}", word(self.entry)));
+        }
+        let mut parts: Vec<String> = self
+            .failures
+            .iter()
+            .map(|f| format!("failed {}{}", local_minute(&f.at), reason(f)))
+            .collect();
+        let r = if del == crate::domain::contact::Delivery::Sent {
+            String::new()
+        } else {
+            reason(self.entry)
+        };
+        parts.push(format!(
+            "{} {}{r}",
+            word(self.entry),
+            local_minute(&self.entry.at)
+        ));
+        Some(parts.join(", "))
+    }
+}
+
+/// Folds the log of one or more invoices, oldest first, so that a failed
+/// e-mail and its retry of the same step on the same invoice read as one
+/// attempt. `key` tells the invoices apart.
+pub(crate) fn fold_retries<'a, K: PartialEq>(log: &[(K, &'a store::LogRow)]) -> Vec<Attempt<'a>> {
+    use crate::domain::contact::{Channel, Delivery};
+    let mut out: Vec<Attempt<'a>> = Vec::new();
+    // Runs of failed tries waiting for a retry: (index in `log` of one of
+    // them, for its key; the tries, oldest first).
+    let mut waiting: Vec<(usize, Vec<&'a store::LogRow>)> = Vec::new();
+    for (i, (key, l)) in log.iter().enumerate() {
+        let is_try = l.channel == Channel::Email && !l.inbound && l.delivery.is_some();
+        if !is_try {
+            out.push(Attempt {
+                entry: l,
+                failures: Vec::new(),
+            });
+            continue;
+        }
+        let failures = match waiting
+            .iter()
+            .position(|(j, run)| log[*j].0 == *key && run[0].step == l.step)
+        {
+            Some(p) => waiting.remove(p).1,
+            None => Vec::new(),
+        };
+        if l.delivery == Some(Delivery::Failed) {
+            let mut run = failures;
+            run.push(l);
+            waiting.push((i, run));
+        } else {
+            out.push(Attempt { entry: l, failures });
+        }
+    }
+    // Failures that no retry followed (yet) stand on their own, the earlier
+    // tries of a run folded into the last.
+    for (_, mut run) in waiting {
+        if let Some(last) = run.pop() {
+            out.push(Attempt {
+                entry: last,
+                failures: run,
+            });
+        }
+    }
+    out.sort_by_key(|a| a.entry.id);
+    out
+}
+
+/// A record timestamp (RFC 3339, UTC) as the local time of day a person
+/// reads: `2027-03-12 09:05`.
+pub(crate) fn local_minute(at: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(at) {
+        Ok(t) => t
+            .with_timezone(&chrono::Local)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+        Err(_) => at.to_string(),
+    }
+}
+
+/// The hold in force on an invoice today, in words for a warning (`dun
+/// letter` on an invoice on hold): "the client promised to pay by
+/// 2027-03-19", "the client disputes it (dun resolve 2027-005 ends that)".
+pub(crate) fn hold_words(conn: &Connection, inv: &InvoiceRow, today: NaiveDate) -> Result<Option<String>> {
+    use crate::domain::contact::HoldKind;
+    let held = store::holds(conn, inv.id)?
+        .into_iter()
+        .filter(|h| h.released_on.is_none() && h.since <= today && h.until.is_none_or(|u| u >= today))
+        .max_by_key(|h| h.since);
+    Ok(held.map(|h| match (h.kind, h.until) {
+        (HoldKind::Promise, Some(u)) => format!("the client promised to pay by {u}"),
+        (HoldKind::Dispute, _) => format!("the client disputes it (dun resolve {} ends that)", inv.number),
+        (HoldKind::Pause, Some(u)) => format!("it is paused until {u}"),
+        (_, _) => format!("it is paused (dun resume {} ends that)", inv.number),
+    }))
 }
 
 /// A step name typed by the user, checked against the ladder in force.

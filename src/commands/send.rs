@@ -421,6 +421,56 @@ fn lock(db_path: &std::path::Path) -> Result<std::fs::File> {
     Ok(file)
 }
 
+/// What `--except` leaves out of a run: invoices (id, number) and clients (id).
+#[derive(Default)]
+struct Except {
+    invoices: Vec<(i64, String)>,
+    clients: Vec<i64>,
+}
+
+impl Except {
+    /// Reads each `--except` value: an invoice number exactly, else a client
+    /// named as everywhere else (handle, unique prefix, exact name).
+    fn resolve(conn: &Connection, values: &[String], today: chrono::NaiveDate) -> Result<Except> {
+        let mut out = Except::default();
+        for v in values {
+            if let Some(inv) = store::find_invoice(conn, v.trim(), today)? {
+                out.invoices.push((inv.id, inv.number));
+                continue;
+            }
+            match super::require_client(conn, v) {
+                Ok(c) => out.clients.push(c.id),
+                Err(client_err) => {
+                    let invoice_err = require_invoice(conn, v, today).err();
+                    // Say the nearer miss: a number that looks like one, else the client's.
+                    let err = match invoice_err {
+                        Some(e) if e.to_string().contains("did you mean") => e,
+                        _ => client_err,
+                    };
+                    bail!(
+                        "--except {}: neither an invoice number nor a client; {err:#}",
+                        v.trim()
+                    );
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn apply(&self, planned: &mut Vec<Planned>) {
+        planned.retain(|p| !self.clients.contains(&p.client_id));
+        for p in planned.iter_mut() {
+            p.invoices
+                .retain(|(n, _)| !self.invoices.iter().any(|(_, m)| m == n));
+        }
+        planned.retain(|p| !p.invoices.is_empty());
+    }
+
+    fn leaves_out(&self, invoice_id: i64, client_id: i64) -> bool {
+        self.clients.contains(&client_id) || self.invoices.iter().any(|(id, _)| *id == invoice_id)
+    }
+}
+
 fn describe(p: &Prepared) -> String {
     let to: Vec<&str> = p.outgoing.to.iter().map(|(_, a)| a.as_str()).collect();
     let numbers: Vec<&str> = p.entries.iter().map(|(_, n, _)| n.as_str()).collect();
@@ -470,6 +520,7 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
         .map(|n| require_invoice(db.conn(), n, ctx.today))
         .transpose()?
         .map(|i| i.id);
+    let except = Except::resolve(db.conn(), &args.except, ctx.today)?;
 
     // The inbox first (SPEC.md §10): a reply that came this morning holds today's e-mail.
     let inbox = if args.no_inbox {
@@ -499,7 +550,11 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
         );
     }
     // --resend-unknown, like the run itself, covers only --invoice / --client.
-    unknown.retain(|u| invoice.is_none_or(|i| i == u.invoice_id) && client.is_none_or(|c| c == u.client_id));
+    unknown.retain(|u| {
+        invoice.is_none_or(|i| i == u.invoice_id)
+            && client.is_none_or(|c| c == u.client_id)
+            && !except.leaves_out(u.invoice_id, u.client_id)
+    });
     let resend = args.resend_unknown && !unknown.is_empty();
     let mark_unknown_failed = |conn: &Connection| -> Result<()> {
         for u in &unknown {
@@ -527,6 +582,7 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
             super::inbox::apply_pending(&tx, report, &ctx.now)?;
         }
         let mut planned = plan(ctx, &tx, client, invoice)?;
+        except.apply(&mut planned);
         let mut previews = Vec::new();
         let mut keep = Vec::new();
         for p in &planned {
@@ -610,6 +666,11 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
         std::io::stdin().lock().read_line(&mut answer)?;
         if !matches!(answer.trim(), "y" | "Y" | "yes" | "Yes") {
             println!("Nothing sent.");
+            if let Some(number) = previews.first().and_then(|p| p.entries.first()).map(|e| &e.1) {
+                println!("To send the rest and leave one out: dun send --except {number}");
+                println!("  (an invoice number or a client; repeat --except for more).");
+                println!("To hold an invoice for a while: dun pause {number} --until DATE");
+            }
             return Ok(exit::OK);
         }
     }

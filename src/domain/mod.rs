@@ -11,6 +11,7 @@ pub mod ladder;
 pub mod law;
 pub mod matching;
 pub mod money;
+pub mod naming;
 pub mod party;
 pub mod plan;
 pub mod reference;

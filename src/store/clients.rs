@@ -201,12 +201,13 @@ pub fn remove_escalation_contact(conn: &Connection, client_id: i64, name: &str) 
 /// Writes back the editable fields of a client.
 pub fn update_client(conn: &Connection, c: &ClientRow) -> Result<()> {
     conn.execute(
-        "UPDATE client SET name = :name, emails = :emails, phone = :phone, lang = :lang,
+        "UPDATE client SET handle = :handle, name = :name, emails = :emails, phone = :phone, lang = :lang,
                 notes = :notes, email_mark = :mark, address = :address, org_number = :org_number,
                 country = :country, consumer = :consumer
          WHERE id = :id",
         named_params! {
             ":id": c.id,
+            ":handle": c.handle,
             ":name": c.name,
             ":emails": c.emails.join(", "),
             ":phone": c.phone,

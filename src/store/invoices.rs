@@ -166,6 +166,13 @@ pub fn reference_taken(conn: &Connection, reference: &str) -> Result<bool> {
         .query_row([reference], |r| r.get(0))?)
 }
 
+/// Every invoice number, in order (for suggestions when one is mistyped).
+pub fn invoice_numbers(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare("SELECT number FROM invoice ORDER BY number")?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub fn invoice_number_taken(conn: &Connection, number: &str) -> Result<bool> {
     Ok(conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM invoice WHERE number = ?1)",
@@ -177,11 +184,14 @@ pub fn invoice_number_taken(conn: &Connection, number: &str) -> Result<bool> {
 /// Writes back the editable fields of an invoice.
 pub fn update_invoice(conn: &Connection, i: &InvoiceRow) -> Result<()> {
     conn.execute(
-        "UPDATE invoice SET issued = :issued, due = :due, amount = :amount, currency = :currency,
-                description = :description, pay_link = :pay_link
+        "UPDATE invoice SET client_id = :client, issued = :issued, due = :due, amount = :amount,
+                currency = :currency, description = :description, pay_link = :pay_link,
+                start_step = :start_step
          WHERE id = :id",
         named_params! {
             ":id": i.id,
+            ":client": i.client_id,
+            ":start_step": i.start_step,
             ":issued": i.issued,
             ":due": i.due,
             ":amount": i.amount,

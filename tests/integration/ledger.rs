@@ -174,9 +174,13 @@ fn the_walk_through_of_issue_2() {
     assert_contains(&added, &["2026-014", "1,200.00 SEK", "due 2026-12-01"]);
     let paid = ok(&env, "pay 2026-014 200 --on 2026-12-03 --method bank");
     assert_contains(&paid, &["200.00 SEK", "balance 1,000.00 SEK"]);
-    let logged = ok(&env, "log 2026-014 call --outcome promised --note 'pays Friday'");
-    assert_contains(&logged, &["logged call"]);
-    assert_contains(&ok(&env, "promise 2026-014 --until 2026-12-12"), &["2026-12-12"]);
+    // Issue 2 logged the promise, then held the ladder with `dun promise`;
+    // since issue 13 `--outcome promised` takes the date and does both.
+    let logged = ok(
+        &env,
+        "log 2026-014 call --outcome promised --until 2026-12-12 --note 'pays Friday'",
+    );
+    assert_contains(&logged, &["logged call", "held until 2026-12-12"]);
 
     let show = squash(&ok(&env, "invoice show 2026-014"));
     assert_contains(
@@ -856,12 +860,36 @@ const BAD_INPUTS: &[Bad] = &[
     ),
     bad(
         "invoice add X-1 --client nobody --amount 5",
-        &["\"nobody\"", "not found"],
+        &["no client `nobody`", "dun client list"],
     ),
     bad("pay 2026-099 5", &["2026-099", "not found"]),
     bad("log 2026-099 call", &["2026-099", "not found"]),
-    bad("invoice list --client nobody", &["\"nobody\""]),
+    bad("invoice list --client nobody", &["`nobody`"]),
     bad("client add 'Acme Again' --handle acme", &["\"acme\"", "taken"]),
+    // Named as SPEC.md §4 "Naming clients" says (issue 13).
+    bad(
+        "invoice add X-1 --client acmee --amount 5",
+        &["no client `acmee`", "did you mean `acme`?"],
+    ),
+    bad(
+        "pay 2026-14 5",
+        &["invoice 2026-14 not found", "did you mean 2026-014?"],
+    ),
+    bad(
+        "client add 'ACME AB' --email ap@acme.example",
+        &["already here as `acme`", "--handle"],
+    ),
+    bad("client edit acme --handle 'Acme AB'", &["\"Acme AB\""]),
+    bad("invoice edit 2026-014 --client nobody", &["no client `nobody`"]),
+    bad(
+        "send --dry-run --except nobody",
+        &["--except nobody", "no client `nobody`"],
+    ),
+    bad(
+        "log 2026-014 call --outcome promised",
+        &["--outcome promised", "--until DATE"],
+    ),
+    bad("log 2026-014 call --deadline 10", &["--deadline", "letter"]),
     bad("client remove acme", &["acme", "invoice"]),
     // Names, addresses and other text.
     bad("client add ''", &["name is empty"]),

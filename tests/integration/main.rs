@@ -6,6 +6,7 @@ mod corpus;
 mod dovecot;
 mod inbox;
 mod inbox_ladder;
+mod everyday;
 mod kept_state;
 mod ladder_walk;
 mod ledger;
