@@ -183,6 +183,13 @@ pub enum Command {
     Smtp(SmtpCommand),
     /// Read replies, out-of-office answers and bounces from the mailbox and log them
     Inbox(InboxArgs),
+
+    /// Bring clients and invoices in from a CSV file, one row per invoice
+    #[command(
+        after_help = "Columns are found by their header; dun import --help lists the names accepted.",
+        after_long_help = crate::import::columns::long_help()
+    )]
+    Import(ImportArgs),
     /// Fill a new, empty database with example clients and invoices to try dun
     Demo,
     /// Read bank statements, match the payments to open invoices and record them
@@ -484,6 +491,22 @@ pub enum BankFormat {
     Camt,
     Ofx,
     Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The CSV file: a spreadsheet's or another tool's export, one row per invoice
+    pub file: PathBuf,
+    /// Show what would be added, changed and skipped; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Take the file's facts where a client or an invoice in dun differs
+    #[arg(long)]
+    pub update: bool,
+    /// The steps before this one were done elsewhere, for every invoice of
+    /// the file (a step column says it per row)
+    #[arg(long, value_name = "STEP")]
+    pub step: Option<String>,
 }
 
 #[derive(Debug, Args)]

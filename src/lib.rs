@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod context;
 pub mod domain;
+pub mod import;
 pub mod mail;
 pub mod paper;
 pub mod report;

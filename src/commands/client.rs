@@ -6,6 +6,7 @@ use std::io::Write;
 use anyhow::{Result, anyhow, bail};
 use serde::Serialize;
 
+use super::invoice::Failed;
 use super::{human, non_empty, plain, require_client};
 use crate::cli::{ClientCommand, Format, PartyArgs};
 use crate::context::Context;
@@ -18,6 +19,7 @@ use crate::domain::text::{
 };
 use crate::domain::totals::{Totals, grouped};
 use crate::exit;
+use crate::import::Field;
 use crate::report::table::{Column, List, Table, TableRow};
 use crate::report::words::count;
 use crate::store::{self, EscalationContact, NewClient, Party};
@@ -226,23 +228,33 @@ pub(crate) struct CheckedClient {
 }
 
 /// Checks a client's name, e-mail addresses, phone, language and notes;
-/// empty optional text is none.
-pub(crate) fn check_client(d: ClientDraft) -> Result<CheckedClient> {
+/// empty optional text is none. The error names the fact it failed on
+/// (notes have no column in `dun import`: the name's is used).
+pub(crate) fn check_client(d: ClientDraft) -> Result<CheckedClient, Failed> {
+    let text = |field: Field| {
+        move |m: String| Failed {
+            field,
+            error: anyhow!(m),
+        }
+    };
     Ok(CheckedClient {
-        name: check_line("client name", d.name).map_err(|m| anyhow!(m))?,
-        emails: check_emails(d.emails)?,
+        name: check_line("client name", d.name).map_err(text(Field::ClientName))?,
+        emails: check_emails(d.emails).map_err(|e| Failed {
+            field: Field::Email,
+            error: e,
+        })?,
         phone: non_empty(d.phone)
             .map(|p| check_phone(&p))
             .transpose()
-            .map_err(|m| anyhow!(m))?,
+            .map_err(text(Field::Phone))?,
         lang: non_empty(d.lang)
             .map(|l| check_language(&l))
             .transpose()
-            .map_err(|m| anyhow!(m))?,
+            .map_err(text(Field::Lang))?,
         notes: non_empty(d.notes)
             .map(|n| check_note("notes", &n))
             .transpose()
-            .map_err(|m| anyhow!(m))?,
+            .map_err(text(Field::ClientName))?,
     })
 }
 
@@ -294,7 +306,8 @@ fn add(
         phone,
         lang,
         notes,
-    })?;
+    })
+    .map_err(|f| f.error)?;
     let handle = handle
         .map(|h| check_handle(&h))
         .transpose()

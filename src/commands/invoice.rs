@@ -19,6 +19,7 @@ use crate::domain::status::{Status, status};
 use crate::domain::text::{check_invoice_number, check_line, check_note};
 use crate::domain::totals::{Totals, grouped};
 use crate::exit;
+use crate::import::Field;
 use crate::report::table::{Column, List, TableRow};
 use crate::store::{self, InvoiceRow, NewInvoice};
 
@@ -100,18 +101,27 @@ pub(crate) const MAX_TERMS_DAYS: u32 = 3650;
 /// config's when none is given), the issue date (today when none), the due
 /// date (given, or issued + terms, or issued + the config's terms) not before
 /// it, the description, the pay link and the ladder step.
-pub(crate) fn check_invoice(ctx: &Context, d: InvoiceDraft) -> Result<CheckedInvoice> {
-    let number = check_invoice_number(d.number).map_err(|m| anyhow!(m))?;
+pub(crate) fn check_invoice(ctx: &Context, d: InvoiceDraft) -> Result<CheckedInvoice, Failed> {
+    let at = |field: Field| move |e: anyhow::Error| Failed { field, error: e };
+    let text = |field: Field| {
+        move |m: String| Failed {
+            field,
+            error: anyhow!(m),
+        }
+    };
+    let number = check_invoice_number(d.number).map_err(text(Field::Number))?;
     let cur = match d.currency {
-        Some(c) => currency(c)?,
+        Some(c) => currency(c).map_err(at(Field::Currency))?,
         None => ctx.config.currency,
     };
-    let amount = positive_amount(d.amount, cur)?;
+    let amount = positive_amount(d.amount, cur).map_err(at(Field::Amount))?;
     let issued = d.issued.unwrap_or(ctx.today);
     if let Some(t) = d.terms
         && t > MAX_TERMS_DAYS
     {
-        bail!("payment terms of {t} days are too long; give 0 to {MAX_TERMS_DAYS} days");
+        return Err(text(Field::Terms)(format!(
+            "payment terms of {t} days are too long; give 0 to {MAX_TERMS_DAYS} days"
+        )));
     }
     let due = match (d.due, d.terms) {
         (Some(due), _) => due,
@@ -119,16 +129,23 @@ pub(crate) fn check_invoice(ctx: &Context, d: InvoiceDraft) -> Result<CheckedInv
         (None, None) => add_days(issued, i64::from(ctx.config.terms_days)),
     };
     if due < issued {
-        bail!("due date {due} is before the issue date {issued}; give a due date on or after it");
+        return Err(text(if d.due.is_some() {
+            Field::Due
+        } else {
+            Field::Issued
+        })(format!(
+            "due date {due} is before the issue date {issued}; give a due date on or after it"
+        )));
     }
     let description = non_empty(d.description)
         .map(|d| check_note("description", &d))
         .transpose()
-        .map_err(|m| anyhow!(m))?;
-    let pay_link = check_link(d.pay_link)?;
+        .map_err(text(Field::Description))?;
+    let pay_link = check_link(d.pay_link).map_err(at(Field::PayLink))?;
     let step = non_empty(d.step)
         .map(|s| require_step(&ctx.config.ladder, s))
-        .transpose()?;
+        .transpose()
+        .map_err(at(Field::Step))?;
     Ok(CheckedInvoice {
         number,
         amount,
@@ -139,6 +156,14 @@ pub(crate) fn check_invoice(ctx: &Context, d: InvoiceDraft) -> Result<CheckedInv
         pay_link,
         step,
     })
+}
+
+/// A check that failed, and the fact it failed on (for `dun import` to name
+/// the column).
+#[derive(Debug)]
+pub(crate) struct Failed {
+    pub field: Field,
+    pub error: anyhow::Error,
 }
 
 fn add(ctx: &Context, a: InvoiceAdd) -> Result<u8> {
@@ -165,7 +190,8 @@ fn add(ctx: &Context, a: InvoiceAdd) -> Result<u8> {
             pay_link: a.pay_link,
             step: a.step,
         },
-    )?;
+    )
+    .map_err(|f| f.error)?;
     let number = &i.number;
 
     let mut db = ctx.open_store()?;
@@ -661,7 +687,7 @@ struct EditArgs {
 
 /// Changes to an existing invoice, checked but not yet applied (by `invoice
 /// edit` or `dun import --update`). `None` leaves a fact as it is.
-#[derive(Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct InvoiceChanges {
     /// Move it to this client (id, handle).
     pub client: Option<(i64, String)>,
@@ -675,6 +701,20 @@ pub(crate) struct InvoiceChanges {
     /// `Some(None)` clears it.
     pub pay_link: Option<Option<String>>,
     pub start_step: Option<String>,
+}
+
+impl InvoiceChanges {
+    /// Whether anything would change.
+    pub fn is_some(&self) -> bool {
+        self.client.is_some()
+            || self.amount.is_some()
+            || self.currency.is_some()
+            || self.issued.is_some()
+            || self.due.is_some()
+            || self.description.is_some()
+            || self.pay_link.is_some()
+            || self.start_step.is_some()
+    }
 }
 
 /// Applies `c` to `inv` and writes it, with the rules of `invoice edit`:

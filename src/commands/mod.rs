@@ -7,6 +7,7 @@ mod check;
 mod client;
 mod demo;
 mod due;
+mod import;
 mod inbox;
 mod init;
 mod invoice;
@@ -85,6 +86,8 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
                 Command::Demo => demo::demo(&ctx),
                 Command::Check { repair } => check::check(&ctx, repair),
                 Command::Bank(args) => bank::bank(&ctx, args),
+
+                Command::Import(args) => import::import(&ctx, args),
                 Command::Send(args) => send::send(&ctx, args),
                 Command::Preview(args) => send::preview(&ctx, args),
                 Command::Letter(args) => letter::letter(&ctx, args),

@@ -9,7 +9,7 @@ use crate::domain::text::{check_line, check_note};
 use crate::exit;
 use crate::store::{self, InvoiceRow, PaymentRow};
 
-fn require_open(inv: &InvoiceRow) -> Result<()> {
+pub(crate) fn require_open(inv: &InvoiceRow) -> Result<()> {
     match inv.closed.as_deref() {
         None => Ok(()),
         Some("paid") => bail!("invoice {} is already paid in full", inv.number),
@@ -18,6 +18,18 @@ fn require_open(inv: &InvoiceRow) -> Result<()> {
             inv.number
         ),
     }
+}
+
+/// A payment of `paid` fits a balance of `balance`: at most all of it.
+pub(crate) fn check_payment(number: &str, paid: i64, balance: i64, currency: &str) -> Result<()> {
+    if paid > balance {
+        bail!(
+            "payment {} is more than the balance {} of invoice {number}; record at most the balance",
+            plain(paid, currency),
+            human(balance, currency),
+        );
+    }
+    Ok(())
 }
 
 /// What recording a payment needs to know of its invoice, as read in the
@@ -52,14 +64,7 @@ pub(crate) fn record_payment(
     bank_entry: Option<&str>,
     now: &str,
 ) -> Result<i64> {
-    if payment.amount > target.balance {
-        bail!(
-            "payment {} is more than the balance {} of invoice {}; record at most the balance",
-            plain(payment.amount, target.currency),
-            human(target.balance, target.currency),
-            target.number
-        );
-    }
+    check_payment(target.number, payment.amount, target.balance, target.currency)?;
     store::insert_payment_from(tx, target.id, payment, bank_entry, now)?;
     let left = target.balance - payment.amount;
     if left == 0 {

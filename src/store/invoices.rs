@@ -86,6 +86,20 @@ pub fn find_invoice(conn: &Connection, number: &str, today: NaiveDate) -> Result
         .optional()?)
 }
 
+/// The invoices with these numbers (those that exist), in one query: the
+/// numbers go in as one JSON array.
+pub fn invoices_by_numbers(conn: &Connection, numbers: &[&str], today: NaiveDate) -> Result<Vec<InvoiceRow>> {
+    let list = serde_json::to_string(numbers)?;
+    let mut stmt = conn.prepare(&format!(
+        "{INVOICE_SELECT} WHERE i.number IN (SELECT value FROM json_each(:numbers))"
+    ))?;
+    let rows = stmt.query_map(
+        named_params! { ":numbers": list, ":today": today },
+        invoice_from_row,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Every invoice (optionally one client's), by due date then number.
 pub fn list_invoices(conn: &Connection, client_id: Option<i64>, today: NaiveDate) -> Result<Vec<InvoiceRow>> {
     let mut stmt = conn.prepare(&format!(

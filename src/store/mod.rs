@@ -186,6 +186,18 @@ impl Store {
         Ok(value)
     }
 
+    /// Runs `f` in a write transaction and rolls it back: every check a
+    /// write would make, and nothing written (`--dry-run`).
+    pub fn trial<T>(&mut self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .context("the database is busy (another dun is writing); try again")?;
+        let value = f(&tx)?;
+        tx.rollback()?;
+        Ok(value)
+    }
+
     /// The connection, for reads.
     pub fn conn(&self) -> &Connection {
         &self.conn
