@@ -572,6 +572,17 @@ mod tests {
     }
 
     #[test]
+    fn the_docs_list_every_name() {
+        let doc = include_str!("../../docs/import.md");
+        for (_, name, aliases) in COLUMNS {
+            assert!(doc.contains(&format!("`{name}`")), "docs/import.md lacks {name}");
+            for a in *aliases {
+                assert!(doc.contains(a), "docs/import.md lacks {a:?}");
+            }
+        }
+    }
+
+    #[test]
     fn headers_as_tools_write_them() {
         for (header, field) in [
             ("Invoice #", Field::Number),
