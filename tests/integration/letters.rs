@@ -680,7 +680,8 @@ fn a_held_invoice_or_one_not_at_a_letter_step_still_prints_with_a_warning() {
     let r = env.run(&["letter", "2026-101"]);
     assert!(r.ok().contains("Final demand for payment"));
     assert!(
-        r.stderr.contains("warning: invoice 2026-101 is on hold (pause)"),
+        r.stderr
+            .contains("warning: invoice 2026-101 is on hold: it is paused (dun resume 2026-101 ends that)"),
         "{}",
         r.stderr
     );
