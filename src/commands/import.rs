@@ -56,17 +56,23 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Result<u8> {
     if say {
         writeln!(
             out,
-            "read {file}: {}; {}",
+            "read {file}: {}\n{}",
             count(rows.len(), "invoice", "invoices"),
-            sheet.conventions.describe()
+            wrap(&format!("  {}", sheet.conventions.describe()), "  ")
         )?;
     }
     if plan.is_empty() {
         if say {
             writeln!(
                 out,
-                "nothing to add or change: every invoice of the file is in dun already, the same ({} skipped); nothing written",
-                plan.skipped.len()
+                "{}",
+                wrap(
+                    &format!(
+                        "nothing to add or change: every invoice of the file is in dun already, the same ({} skipped); nothing written",
+                        plan.skipped.len()
+                    ),
+                    ""
+                )
             )?;
         }
         return Ok(exit::OK);
@@ -75,7 +81,7 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Result<u8> {
         // Every check the write makes, then rolled back.
         db.trial(|tx| write(tx, ctx, &plan, &clients, &name))?;
         if say {
-            describe(&mut out, &plan, &clients)?;
+            describe(&mut out, ctx, &plan, &clients)?;
             writeln!(
                 out,
                 "dry run: nothing written ({})",
@@ -1042,56 +1048,125 @@ fn write(
 // ---------------------------------------------------------------------------
 // Saying what was (or would be) done.
 
-fn describe(out: &mut dyn Write, plan: &Plan, clients: &[ClientRow]) -> Result<()> {
-    for c in &plan.new_clients {
-        let mut line = format!(
-            "would add client {}: {}",
-            c.handle,
-            c.facts.name.as_ref().map(|n| n.0.as_str()).unwrap_or(&c.name)
-        );
-        if let Some(e) = &c.facts.emails {
-            line.push_str(&format!(" <{}>", e.0));
-        }
-        writeln!(out, "{line}")?;
+/// A cell cut to `max` characters with `…`, so that a listing stays inside
+/// a terminal.
+fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(max - 1).collect();
+        s.push('…');
+        s
     }
-    for ch in &plan.client_changes {
+}
+
+/// Lists what a run would do: the clients and invoices to add (tables), the
+/// changes (one line each), the invoices skipped (numbers, the first ten).
+fn describe(out: &mut dyn Write, ctx: &Context, plan: &Plan, clients: &[ClientRow]) -> Result<()> {
+    let headers = |h: &[&str]| -> Vec<String> { h.iter().map(|s| s.to_string()).collect() };
+    if !plan.new_clients.is_empty() {
         writeln!(
             out,
-            "would change client {}: {}",
-            clients[ch.index].handle,
-            ch.words.join(", ")
+            "\n{}",
+            ctx.bold(&format!("Clients to add ({})", plan.new_clients.len()))
+        )?;
+        let rows: Vec<Vec<String>> = plan
+            .new_clients
+            .iter()
+            .map(|c| {
+                vec![
+                    cut(&c.handle, 24),
+                    cut(c.facts.name.as_ref().map(|n| n.0.as_str()).unwrap_or(&c.name), 24),
+                    cut(c.facts.emails.as_ref().map(|e| e.0.as_str()).unwrap_or(""), 28),
+                ]
+            })
+            .collect();
+        crate::report::write_table(out, &headers(&["handle", "name", "e-mail"]), &rows, ctx.color)?;
+    }
+    let adds: Vec<&InvoicePlan> = plan
+        .invoices
+        .iter()
+        .filter(|p| matches!(p.action, InvoiceAction::Add { .. }))
+        .collect();
+    if !adds.is_empty() {
+        writeln!(
+            out,
+            "\n{}",
+            ctx.bold(&format!("Invoices to add ({})", adds.len()))
+        )?;
+        let rows: Vec<Vec<String>> = adds
+            .iter()
+            .map(|p| {
+                let i = &p.checked.invoice;
+                let handle = match &p.action {
+                    InvoiceAction::Add {
+                        client: Pick::Existing(c),
+                    } => clients[*c].handle.as_str(),
+                    InvoiceAction::Add { client: Pick::New(c) } => plan.new_clients[*c].handle.as_str(),
+                    InvoiceAction::Change { .. } => "",
+                };
+                vec![
+                    cut(&i.number, 16),
+                    cut(handle, 24),
+                    format_plain(i.amount, i.currency),
+                    i.currency.code().to_string(),
+                    i.due.to_string(),
+                    p.checked
+                        .paid
+                        .map(|(a, _)| format_plain(a, i.currency))
+                        .unwrap_or_default(),
+                    i.step.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        crate::report::write_table(
+            out,
+            &headers(&["number", "client", "amount", "", "due", "paid", "step"]),
+            &rows,
+            ctx.color,
         )?;
     }
-    for p in &plan.invoices {
-        let i = &p.checked.invoice;
-        match &p.action {
-            InvoiceAction::Add { client } => {
-                let handle = match client {
-                    Pick::Existing(c) => &clients[*c].handle,
-                    Pick::New(c) => &plan.new_clients[*c].handle,
-                };
-                let mut line = format!(
-                    "would add invoice {} for {handle}: {}, due {}",
-                    i.number,
-                    human(i.amount, i.currency.code()),
-                    i.due
-                );
-                if let Some((paid, _)) = p.checked.paid {
-                    line.push_str(&format!(", {} paid", human(paid, i.currency.code())));
-                }
-                if let Some(s) = &i.step {
-                    line.push_str(&format!(", from step {s}"));
-                }
-                writeln!(out, "{line}")?;
-            }
-            InvoiceAction::Change { words, .. } => {
-                writeln!(out, "would change invoice {}: {}", i.number, words.join(", "))?;
+    let changes = plan.client_changes.len() + plan.invoices.len() - adds.len();
+    if changes > 0 {
+        writeln!(out, "\n{}", ctx.bold(&format!("To change ({changes})")))?;
+        for ch in &plan.client_changes {
+            writeln!(
+                out,
+                "  client {}: {}",
+                clients[ch.index].handle,
+                ch.words.join(", ")
+            )?;
+        }
+        for p in &plan.invoices {
+            if let InvoiceAction::Change { words, .. } = &p.action {
+                writeln!(
+                    out,
+                    "  invoice {}: {}",
+                    p.checked.invoice.number,
+                    words.join(", ")
+                )?;
             }
         }
     }
-    for (_, number) in &plan.skipped {
-        writeln!(out, "would skip invoice {number}: in dun already, the same")?;
+    if !plan.skipped.is_empty() {
+        let shown: Vec<&str> = plan.skipped.iter().take(10).map(|(_, n)| n.as_str()).collect();
+        let more = plan.skipped.len().saturating_sub(shown.len());
+        writeln!(
+            out,
+            "\n{}\n  {}{}",
+            ctx.bold(&format!(
+                "In dun already, the same: skipped ({})",
+                plan.skipped.len()
+            )),
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        )?;
     }
+    writeln!(out)?;
     Ok(())
 }
 
@@ -1100,23 +1175,40 @@ fn summarise(out: &mut dyn Write, ctx: &Context, plan: &Plan, clients: &[ClientR
         let handles: Vec<&str> = plan
             .new_clients
             .iter()
-            .take(8)
+            .take(12)
             .map(|c| c.handle.as_str())
             .collect();
-        let more = if plan.new_clients.len() > 8 { ", …" } else { "" };
+        let more = plan.new_clients.len() - handles.len();
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "added {}: {}{more}",
-            count(plan.new_clients.len(), "client", "clients"),
-            handles.join(", ")
+            "{}",
+            wrap(
+                &format!(
+                    "added {}: {}{more}",
+                    count(plan.new_clients.len(), "client", "clients"),
+                    handles.join(", ")
+                ),
+                "  "
+            )
         )?;
     }
     for ch in &plan.client_changes {
         writeln!(
             out,
-            "changed client {}: {}",
-            clients[ch.index].handle,
-            ch.words.join(", ")
+            "{}",
+            wrap(
+                &format!(
+                    "changed client {}: {}",
+                    clients[ch.index].handle,
+                    ch.words.join(", ")
+                ),
+                "  "
+            )
         )?;
     }
     let adds: Vec<&InvoicePlan> = plan
@@ -1131,7 +1223,7 @@ fn summarise(out: &mut dyn Write, ctx: &Context, plan: &Plan, clients: &[ClientR
             .count();
         let mut line = format!("added {}", count(adds.len(), "invoice", "invoices"));
         if paid_in_full > 0 {
-            line.push_str(&format!(" ({paid_in_full} of them paid in full)"));
+            line.push_str(&format!(", {paid_in_full} of them paid in full"));
         }
         writeln!(out, "{line}")?;
     }
@@ -1139,9 +1231,15 @@ fn summarise(out: &mut dyn Write, ctx: &Context, plan: &Plan, clients: &[ClientR
         if let InvoiceAction::Change { words, .. } = &p.action {
             writeln!(
                 out,
-                "changed invoice {}: {}",
-                p.checked.invoice.number,
-                words.join(", ")
+                "{}",
+                wrap(
+                    &format!(
+                        "changed invoice {}: {}",
+                        p.checked.invoice.number,
+                        words.join(", ")
+                    ),
+                    "  "
+                )
             )?;
         }
     }
@@ -1161,15 +1259,37 @@ fn summarise(out: &mut dyn Write, ctx: &Context, plan: &Plan, clients: &[ClientR
         })
         .count();
     if overdue > 0 {
-        writeln!(
-            out,
-            "{} overdue: each starts at the ladder's first step, the next ones spaced as the ladder's days are (dun due shows what is due today); if reminders went out before dun, a step column or --step says which step comes next",
+        let text = format!(
+            "{} overdue: each starts at the ladder's first step, and the steps after it keep the ladder's spacing (dun due shows what is due today). If reminders went out before dun, a step column or --step says which step comes next.",
             if overdue == 1 {
                 "1 of them is".to_string()
             } else {
                 format!("{overdue} of them are")
             }
-        )?;
+        );
+        writeln!(out, "{}", wrap(&text, "  "))?;
     }
     Ok(())
+}
+
+/// Words wrapped at 78 columns, the lines after the first indented.
+fn wrap(text: &str, indent: &str) -> String {
+    let mut out = String::new();
+    let body = text.trim_start_matches(' ');
+    let mut line = text[..text.len() - body.len()].to_string();
+    for word in body.split(' ') {
+        let width = line.chars().count() + 1 + word.chars().count();
+        if !line.trim().is_empty() && width > 78 {
+            out.push_str(&line);
+            out.push('\n');
+            line = format!("{indent}{word}");
+        } else {
+            if !line.trim().is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    out.push_str(&line);
+    out
 }
