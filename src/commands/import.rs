@@ -42,7 +42,7 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Result<u8> {
     let clients = store::all_clients(db.conn())?;
     let numbers: Vec<&str> = rows.iter().map(|r| r.invoice.number.as_str()).collect();
     let existing = store::invoices_by_numbers(db.conn(), &numbers, ctx.today)?;
-    let plan = match_rows(&sheet, &rows, &clients, existing, args.update, &mut problems);
+    let plan = match_rows(&sheet, &rows, &clients, existing, args.update, &mut problems)?;
     if !problems.is_empty() {
         return Err(refusal(&file, problems));
     }
@@ -414,6 +414,14 @@ fn check_row<'a>(
 // ---------------------------------------------------------------------------
 // Matching the rows against dun's clients and invoices.
 
+/// What looking a row's client up found.
+enum Lookup {
+    Found(Pick),
+    /// Several of dun's clients have the name (indexes into its clients).
+    Ambiguous(Vec<usize>),
+    NotFound,
+}
+
 /// A client a row means: one dun has (index into its clients), or one the
 /// file adds (index into `Plan::new_clients`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -532,7 +540,7 @@ fn match_rows<'a>(
     existing: Vec<InvoiceRow>,
     update: bool,
     problems: &mut Vec<Problem>,
-) -> Plan<'a> {
+) -> Result<Plan<'a>> {
     let by_handle: HashMap<&str, usize> = clients
         .iter()
         .enumerate()
@@ -563,50 +571,52 @@ fn match_rows<'a>(
         let name = f.client_name.as_deref().or(f.client.as_deref()).unwrap_or("");
         let name_key = name.trim().to_lowercase();
         // dun's clients: the handle, then the exact name; then the file's own new ones.
-        let mut by_handle_found = false;
-        let pick = if let Some(i) = handle_cell.as_deref().and_then(|h| by_handle.get(h)) {
-            by_handle_found = true;
-            Some(Pick::Existing(*i))
-        } else {
-            match by_name.get(&name_key).map(Vec::as_slice) {
-                Some([i]) => Some(Pick::Existing(*i)),
-                Some(several) if several.len() > 1 => {
-                    let handles: Vec<String> = several
-                        .iter()
-                        .map(|i| format!("`{}`", clients[*i].handle))
-                        .collect();
-                    let field = if f.client_name.is_some() {
-                        Field::ClientName
-                    } else {
-                        Field::Client
-                    };
-                    problems.push(at(
-                        field,
-                        format!(
-                            "clients {} are all named {name}; put the handle of the one meant in a client column",
-                            handles.join(" and ")
-                        ),
-                    ));
-                    None
-                }
-                _ => handle_cell
-                    .as_deref()
-                    .and_then(|h| new_by_handle.get(h))
-                    .or_else(|| new_by_name.get(&name_key))
-                    .map(|i| Pick::New(*i)),
-            }
+        // dun's clients: the handle, then the exact name; then the ones this file adds.
+        let by_handle_found = handle_cell.as_deref().and_then(|h| by_handle.get(h)).copied();
+        let lookup = match (by_handle_found, by_name.get(&name_key).map(Vec::as_slice)) {
+            (Some(i), _) => Lookup::Found(Pick::Existing(i)),
+            (None, Some([i])) => Lookup::Found(Pick::Existing(*i)),
+            (None, Some(several)) if several.len() > 1 => Lookup::Ambiguous(several.to_vec()),
+            _ => match handle_cell
+                .as_deref()
+                .and_then(|h| new_by_handle.get(h))
+                .or_else(|| new_by_name.get(&name_key))
+            {
+                Some(i) => Lookup::Found(Pick::New(*i)),
+                None => Lookup::NotFound,
+            },
         };
-        let pick = match pick {
-            Some(p) => Some(p),
-            None if problems.last().is_some_and(|p| p.row == line) => None,
-            None => {
+        let pick = match lookup {
+            Lookup::Found(p) => Some(p),
+            Lookup::Ambiguous(several) => {
+                let handles: Vec<String> = several
+                    .iter()
+                    .map(|i| format!("`{}`", clients[*i].handle))
+                    .collect();
+                let field = if f.client_name.is_some() {
+                    Field::ClientName
+                } else {
+                    Field::Client
+                };
+                problems.push(at(
+                    field,
+                    format!(
+                        "clients {} are all named {name}; put the handle of the one meant in a client column",
+                        handles.join(" and ")
+                    ),
+                ));
+                None
+            }
+            Lookup::NotFound => {
                 // A new client: the client cell is its handle when a name is given apart from it.
-                let handle = match (&f.client, &f.client_name) {
-                    (Some(h), Some(_)) if check_handle(h).is_ok() => h.trim().to_string(),
-                    _ => derive_handle(name, |h| {
+                let given = handle_cell
+                    .as_deref()
+                    .filter(|h| f.client_name.is_some() && check_handle(h).is_ok());
+                let handle = match given {
+                    Some(h) => h.to_string(),
+                    None => derive_handle(name, |h| {
                         Ok(by_handle.contains_key(h) || new_by_handle.contains_key(h))
-                    })
-                    .unwrap_or_else(|_| "client".into()),
+                    })?,
                 };
                 let i = new_clients.len();
                 new_by_handle.insert(handle.clone(), i);
@@ -651,7 +661,7 @@ fn match_rows<'a>(
         let same = |s: &str| s.to_string();
         let lower = |s: &str| s.to_lowercase();
         // The name is a fact to compare only where the handle found the client.
-        let name_given = if by_handle_found || matches!(pick, Pick::New(_)) {
+        let name_given = if by_handle_found.is_some() || matches!(pick, Pick::New(_)) {
             f.client_name.clone()
         } else {
             None
@@ -769,12 +779,12 @@ fn match_rows<'a>(
             }
         }
     }
-    Plan {
+    Ok(Plan {
         new_clients,
         client_changes,
         invoices,
         skipped,
-    }
+    })
 }
 
 fn show(v: &str) -> String {
