@@ -76,6 +76,13 @@ fn deadline_for(ctx: &Context, client: &ClientRow, asked: Option<u32>, template:
     }
 }
 
+/// The days a demand letter to this client gives by default: 14, or the
+/// law's minimum where that is longer (for `dun log NUMBER letter` without
+/// `--deadline`).
+pub(crate) fn demand_deadline(ctx: &Context, client: &ClientRow) -> u32 {
+    deadline_for(ctx, client, None, "demand").unwrap_or(DEFAULT_DEADLINE)
+}
+
 /// One letter, made and ready to write.
 struct Made {
     number: String,

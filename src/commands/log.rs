@@ -13,10 +13,6 @@ use crate::domain::text::check_note;
 use crate::exit;
 use crate::store::{self, InvoiceRow, NewLog};
 
-/// The days a letter gives the client to pay when `--deadline` does not say
-/// (SPEC.md §3 rule 10, §6).
-pub(crate) const DEFAULT_LETTER_DEADLINE: u32 = 14;
-
 fn require_on_ladder(inv: &InvoiceRow) -> Result<()> {
     match inv.closed.as_deref() {
         None => Ok(()),
@@ -57,10 +53,6 @@ pub fn log(ctx: &Context, a: LogArgs) -> Result<u8> {
     if a.deadline.is_some() && (channel != Channel::Letter || a.inbound) {
         bail!("--deadline goes with a letter you sent: dun log NUMBER letter --deadline DAYS");
     }
-    // A letter gives the client until a date to pay (SPEC.md §3 rule 10).
-    let deadline = (channel == Channel::Letter && !a.inbound).then(|| {
-        crate::domain::dates::add_days(on, i64::from(a.deadline.unwrap_or(DEFAULT_LETTER_DEADLINE)))
-    });
     if let Some(u) = until
         && u < on
     {
@@ -84,10 +76,26 @@ pub fn log(ctx: &Context, a: LogArgs) -> Result<u8> {
         inbound: a.inbound,
         step,
         until,
-        deadline,
+        deadline: None,
     };
     let mut db = ctx.open_store()?;
-    let (number, step) = db.write(|tx| record(ctx, tx, &a.number, &contact))?;
+    let (number, step, contact) = db.write(|tx| {
+        let mut contact = contact;
+        // A letter gives the client until a date to pay (SPEC.md §3 rule 10):
+        // `--deadline`, else what `dun letter` gives a demand to this client.
+        if channel == Channel::Letter && !a.inbound {
+            let days = match a.deadline {
+                Some(d) => d,
+                None => {
+                    let inv = require_invoice(tx, &a.number, ctx.today)?;
+                    super::letter::demand_deadline(ctx, &store::client_by_id(tx, inv.client_id)?)
+                }
+            };
+            contact.deadline = Some(crate::domain::dates::add_days(on, i64::from(days)));
+        }
+        let (number, step) = record(ctx, tx, &a.number, &contact)?;
+        Ok((number, step, contact))
+    })?;
     report(ctx, &contact, &number, step.as_deref());
     Ok(exit::OK)
 }

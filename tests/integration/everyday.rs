@@ -311,6 +311,12 @@ fn a_letter_logged_keeps_its_deadline() {
         &["log", "2027-006", "call", "--deadline", "10"],
         &["--deadline", "letter"],
     );
+    // A client under Russian law: a demand gives 30 days (docs/law.md), and
+    // a letter logged without --deadline assumes what `dun letter` would give.
+    client(&env, "ООО Ромашка", &["--handle", "romashka", "--country", "RU"]);
+    invoice(&env, "2027-016", "romashka", "2027-01-15");
+    let out = env.ok(&["log", "2027-016", "letter"]);
+    assert!(out.contains("until 2027-04-07 to pay"), "{out}");
 }
 
 #[test]
