@@ -458,12 +458,16 @@ impl Except {
     }
 
     fn apply(&self, planned: &mut Vec<Planned>) {
-        planned.retain(|p| !self.clients.contains(&p.client_id));
+        let left_out = |n: &str| self.invoices.iter().any(|(_, m)| m == n);
+        planned.retain(|p| {
+            !self.clients.contains(&p.client_id)
+                && p.plan_message.as_ref().is_none_or(|m| !left_out(&m.number))
+        });
         for p in planned.iter_mut() {
-            p.invoices
-                .retain(|(n, _)| !self.invoices.iter().any(|(_, m)| m == n));
+            p.invoices.retain(|(n, _)| !left_out(n));
         }
-        planned.retain(|p| !p.invoices.is_empty());
+        // A ladder message with no invoice left goes; a plan's has none of its own.
+        planned.retain(|p| !p.invoices.is_empty() || p.plan_message.is_some());
     }
 
     fn leaves_out(&self, invoice_id: i64, client_id: i64) -> bool {
