@@ -774,7 +774,8 @@ fn show(ctx: &Context, handle: &str) -> Result<u8> {
             if let Some(st) = &l.step {
                 line.push_str(&format!(" [{st}]"));
             }
-            if let Some(d) = &l.delivery {
+            // A plain "sent" is what an e-mail here is; say only what is not.
+            if let Some(d) = l.delivery.as_ref().filter(|d| *d != "sent") {
                 line.push_str(&format!(" · {d}"));
             }
             if let Some(o) = &l.outcome {

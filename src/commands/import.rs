@@ -26,6 +26,7 @@ use crate::domain::party::check_address;
 use crate::domain::text::check_handle;
 use crate::exit;
 use crate::import::{self, Field, Problem, Row, Sheet};
+use crate::report::table::{Column, Table};
 use crate::store::{self, ClientRow, InvoiceRow, NewClient, NewInvoice, Party, PaymentRow};
 
 pub fn import(ctx: &Context, args: ImportArgs) -> Result<u8> {
@@ -1058,40 +1059,41 @@ fn write(
 // ---------------------------------------------------------------------------
 // Saying what was (or would be) done.
 
-/// A cell cut to `max` characters with `…`, so that a listing stays inside
-/// a terminal.
-fn cut(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(max - 1).collect();
-        s.push('…');
-        s
-    }
+/// An amount as the tables show money, without the currency (its own column):
+/// `18,500.00`.
+fn human_figure(minor: i64, cur: Currency) -> String {
+    let h = human(minor, cur.code());
+    h.strip_suffix(cur.code())
+        .map(|t| t.trim_end().to_string())
+        .unwrap_or(h)
 }
 
 /// Lists what a run would do: the clients and invoices to add (tables), the
 /// changes (one line each), the invoices skipped (numbers, the first ten).
 fn describe(out: &mut dyn Write, ctx: &Context, plan: &Plan, clients: &[ClientRow]) -> Result<()> {
-    let headers = |h: &[&str]| -> Vec<String> { h.iter().map(|s| s.to_string()).collect() };
     if !plan.new_clients.is_empty() {
         writeln!(
             out,
             "\n{}",
             ctx.bold(&format!("Clients to add ({})", plan.new_clients.len()))
         )?;
-        let rows: Vec<Vec<String>> = plan
-            .new_clients
-            .iter()
-            .map(|c| {
-                vec![
-                    cut(&c.handle, 24),
-                    cut(c.facts.name.as_ref().map(|n| n.0.as_str()).unwrap_or(&c.name), 24),
-                    cut(c.facts.emails.as_ref().map(|e| e.0.as_str()).unwrap_or(""), 28),
-                ]
-            })
-            .collect();
-        crate::report::write_table(out, &headers(&["handle", "name", "e-mail"]), &rows, ctx.color)?;
+        let mut table = Table::new(&[
+            Column::text("handle", 0).cut(12),
+            Column::text("name", 1).cut(14),
+            Column::text("e-mail", 2).cut(14).optional(),
+        ]);
+        for c in &plan.new_clients {
+            table.push(vec![
+                c.handle.clone(),
+                c.facts
+                    .name
+                    .as_ref()
+                    .map(|n| n.0.clone())
+                    .unwrap_or_else(|| c.name.clone()),
+                c.facts.emails.as_ref().map(|e| e.0.clone()).unwrap_or_default(),
+            ]);
+        }
+        table.write_to(out, ctx.screen())?;
     }
     let adds: Vec<&InvoicePlan> = plan
         .invoices
@@ -1104,37 +1106,38 @@ fn describe(out: &mut dyn Write, ctx: &Context, plan: &Plan, clients: &[ClientRo
             "\n{}",
             ctx.bold(&format!("Invoices to add ({})", adds.len()))
         )?;
-        let rows: Vec<Vec<String>> = adds
-            .iter()
-            .map(|p| {
-                let i = &p.checked.invoice;
-                let handle = match &p.action {
-                    InvoiceAction::Add {
-                        client: Pick::Existing(c),
-                    } => clients[*c].handle.as_str(),
-                    InvoiceAction::Add { client: Pick::New(c) } => plan.new_clients[*c].handle.as_str(),
-                    InvoiceAction::Change { .. } => "",
-                };
-                vec![
-                    cut(&i.number, 16),
-                    cut(handle, 24),
-                    format_plain(i.amount, i.currency),
-                    i.currency.code().to_string(),
-                    i.due.to_string(),
-                    p.checked
-                        .paid
-                        .map(|(a, _)| format_plain(a, i.currency))
-                        .unwrap_or_default(),
-                    i.step.clone().unwrap_or_default(),
-                ]
-            })
-            .collect();
-        crate::report::write_table(
-            out,
-            &headers(&["number", "client", "amount", "", "due", "paid", "step"]),
-            &rows,
-            ctx.color,
-        )?;
+        let mut table = Table::new(&[
+            Column::text("number", 0).cut(10),
+            Column::text("client", 1).cut(12),
+            Column::number("amount", 0),
+            Column::text("", 0),
+            Column::text("due", 2),
+            Column::number("paid", 3).optional(),
+            Column::text("step", 4).optional(),
+        ]);
+        for p in &adds {
+            let i = &p.checked.invoice;
+            let handle = match &p.action {
+                InvoiceAction::Add {
+                    client: Pick::Existing(c),
+                } => clients[*c].handle.as_str(),
+                InvoiceAction::Add { client: Pick::New(c) } => plan.new_clients[*c].handle.as_str(),
+                InvoiceAction::Change { .. } => "",
+            };
+            table.push(vec![
+                i.number.clone(),
+                handle.to_string(),
+                human_figure(i.amount, i.currency),
+                i.currency.code().to_string(),
+                i.due.to_string(),
+                p.checked
+                    .paid
+                    .map(|(a, _)| human_figure(a, i.currency))
+                    .unwrap_or_default(),
+                i.step.clone().unwrap_or_default(),
+            ]);
+        }
+        table.write_to(out, ctx.screen())?;
     }
     let changes = plan.client_changes.len() + plan.invoices.len() - adds.len();
     if changes > 0 {

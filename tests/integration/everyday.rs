@@ -530,12 +530,29 @@ fn a_failed_send_and_its_retry_read_as_one_attempt() {
 fn send_except_leaves_plan_messages_of_other_invoices_alone() {
     let server = SmtpServer::start();
     let env = smtp_env(&server);
-    client(&env, "Acme AB", &["--handle", "acme", "--email", "ap@acme.example"]);
-    client(&env, "Beta Oy", &["--handle", "beta", "--email", "billing@beta.example"]);
+    client(
+        &env,
+        "Acme AB",
+        &["--handle", "acme", "--email", "ap@acme.example"],
+    );
+    client(
+        &env,
+        "Beta Oy",
+        &["--handle", "beta", "--email", "billing@beta.example"],
+    );
     invoice(&env, "2027-020", "acme", "2027-03-01");
     invoice(&env, "2027-021", "beta", "2027-03-01");
     for n in ["2027-020", "2027-021"] {
-        env.ok(&["plan", n, "--instalments", "2", "--every", "14", "--first", "2027-03-15"]);
+        env.ok(&[
+            "plan",
+            n,
+            "--instalments",
+            "2",
+            "--every",
+            "14",
+            "--first",
+            "2027-03-15",
+        ]);
     }
     let dry = env.ok(&["send", "--dry-run", "--except", "2027-021"]);
     assert!(dry.contains("(2027-020)") && !dry.contains("2027-021"), "{dry}");

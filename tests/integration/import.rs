@@ -457,7 +457,7 @@ fn update_takes_the_file_s_facts() {
 
     let dry = squash(import(&env, &[&path, "--update", "--dry-run"]).ok());
     for line in [
-        "Invoices to add (1)\nnumber client amount due paid step\n2026-020 acme 99.50 SEK 2027-01-15\n",
+        "Invoices to add (1)\nnumber client amount due\n2026-020 acme 99.50 SEK 2027-01-15\n",
         "To change (2)\n client acme: e-mail \"ap@acme.example\" → \"billing@acme.example\"\n",
         " invoice 2026-014: amount 1,200.00 SEK → 1,300.00 SEK, paid 0.00 SEK → 500.00 SEK\n",
         "dry run: nothing written (1 invoice to add; 1 client and 1 invoice to change)",
@@ -551,8 +551,8 @@ fn dry_run_lists_what_would_happen_and_writes_nothing() {
     let before = env.db_bytes();
     let out = squash(import(&env, &[&path, "--dry-run"]).ok());
     for line in [
-        "Clients to add (1)\nhandle name e-mail\nfaglar-i-goteborg-ab Fåglar i Göteborg AB\n",
-        "\n2027-003 lindqvist 6250.00 SEK 2027-02-09 6250.00\n",
+        "Clients to add (1)\nhandle name\nfaglar-i-goteborg-ab Fåglar i Göteborg AB\n",
+        "\n2027-003 lindqvist 6,250.00 SEK 2027-02-09 6,250.00\n",
         "In dun already, the same: skipped (1)\n 2027-001\n",
         "dry run: nothing written (1 client and 2 invoices to add; 1 invoice to skip)",
     ] {
