@@ -974,6 +974,8 @@ impl Gen {
             step: step.map(|i| self.ladder.steps()[i].name.clone()),
             outcome,
             delivery,
+            // The generator's letters store no deadline: the ladder assumes 14 days.
+            deadline: None,
         });
         self.event(
             on,

@@ -98,6 +98,9 @@ const CLIENTS: &[DemoClient] = &[
 enum Story {
     /// Walked through the ladder up to yesterday.
     Plain,
+    /// Walked up to yesterday, the demand letter not written yet (it became
+    /// due on day 30 to 32, as the sending days fall).
+    LetterDue,
     /// Paid in full `n` days after the due date.
     PaidAfter(i64),
     /// A partial payment of this many minor units on the due date.
@@ -157,10 +160,10 @@ const INVOICES: &[DemoInvoice] = &[
     },
     DemoInvoice {
         client: 3,
-        overdue: 30,
+        overdue: 32,
         amount: 680_000,
         description: "Illustrations for the spring campaign",
-        story: Story::Plain,
+        story: Story::LetterDue,
     },
     DemoInvoice {
         client: 4,
@@ -287,20 +290,21 @@ fn add_invoice(ctx: &Context, tx: &Transaction, client_id: i64, n: usize, d: &De
         store::insert_payment(tx, id, &p, &ctx.now)
     };
     match d.story {
-        Story::Plain => walk(ctx, tx, &number, start, yesterday)?,
+        Story::Plain => walk(ctx, tx, &number, start, yesterday, true)?,
+        Story::LetterDue => walk(ctx, tx, &number, start, yesterday, false)?,
         Story::PaidAfter(days) => {
             let on = add_days(due, days);
-            walk(ctx, tx, &number, start, add_days(on, -1))?;
+            walk(ctx, tx, &number, start, add_days(on, -1), true)?;
             pay(d.amount, on, "bank")?;
             store::set_closed(tx, id, Some("paid"), Some(on), None, 0)?;
         }
         Story::Partial(amount) => {
             pay(amount, due, "bank")?;
-            walk(ctx, tx, &number, start, yesterday)?;
+            walk(ctx, tx, &number, start, yesterday, true)?;
         }
         Story::BrokenPromise { made, until } => {
             let made = add_days(due, made);
-            walk(ctx, tx, &number, start, add_days(made, -1))?;
+            walk(ctx, tx, &number, start, add_days(made, -1), true)?;
             log(
                 ctx,
                 tx,
@@ -324,7 +328,7 @@ fn add_invoice(ctx: &Context, tx: &Transaction, client_id: i64, n: usize, d: &De
         }
         Story::Dispute(on) => {
             let on = add_days(due, on);
-            walk(ctx, tx, &number, start, add_days(on, -1))?;
+            walk(ctx, tx, &number, start, add_days(on, -1), true)?;
             log(
                 ctx,
                 tx,
@@ -349,7 +353,7 @@ fn add_invoice(ctx: &Context, tx: &Transaction, client_id: i64, n: usize, d: &De
         }
         Story::Bounce(on) => {
             let on = add_days(due, on);
-            walk(ctx, tx, &number, start, add_days(on, -1))?;
+            walk(ctx, tx, &number, start, add_days(on, -1), true)?;
             log(
                 ctx,
                 tx,
@@ -361,7 +365,7 @@ fn add_invoice(ctx: &Context, tx: &Transaction, client_id: i64, n: usize, d: &De
                 Some(Outcome::Bounced),
                 Some("mailbox does not exist"),
             )?;
-            walk(ctx, tx, &number, add_days(on, 1), yesterday)?;
+            walk(ctx, tx, &number, add_days(on, 1), yesterday, true)?;
         }
     }
     Ok(())
@@ -401,8 +405,16 @@ fn log(
     )
 }
 
-/// Does, day by day from `from` to `to`, whatever the ladder asks of this invoice.
-fn walk(ctx: &Context, tx: &Transaction, number: &str, from: NaiveDate, to: NaiveDate) -> Result<()> {
+/// Does, day by day from `from` to `to`, whatever the ladder asks of this
+/// invoice (letters only when `letters`).
+fn walk(
+    ctx: &Context,
+    tx: &Transaction,
+    number: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    letters: bool,
+) -> Result<()> {
     let ladder = &ctx.config.ladder;
     let mut day = from;
     while day <= to {
@@ -428,7 +440,7 @@ fn walk(ctx: &Context, tx: &Transaction, number: &str, from: NaiveDate, to: Naiv
                         None,
                     )?;
                 }
-                DueKind::Letter => {
+                DueKind::Letter if letters => {
                     log(
                         ctx,
                         tx,

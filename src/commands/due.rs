@@ -65,6 +65,7 @@ pub fn assess_open(ctx: &Context, scan: &ScanContext, inv: &OpenInvoice) -> Asse
         log: &inv.facts,
         holds,
         email_bounced: scan.bounced.contains(&inv.client_id),
+        letter_deadlines: &inv.letter_deadlines,
     };
     assess_facts(&facts, &ctx.config.ladder, &ctx.config.schedule, ctx.today)
 }
@@ -136,9 +137,15 @@ fn recipients_and_note(
             vec![inv.client_name.clone()],
             Some(format!("dun letter {}", inv.number)),
         ),
+        // Rule 10, in the spec's words.
         DueKind::WithLawyer => (
             Vec::new(),
-            Some("with lawyer: wait for payment, settle or write off".into()),
+            Some(match a.letter_deadline {
+                Some(d) => {
+                    format!("deadline of {d} passed: hand over to a lawyer, or apply for a payment order")
+                }
+                None => "the ladder is done: hand over to a lawyer, or apply for a payment order".into(),
+            }),
         ),
     };
     if let Some(until) = a.broken_promise {
@@ -707,7 +714,15 @@ fn print_agenda(ctx: &Context, db: &store::Store, out: &mut dyn Write, agenda: &
             let prefix = format!("{}: ", title.to_lowercase());
             heading.push_str(&format!(" · {}", n.strip_prefix(&prefix).unwrap_or(n)));
         }
-        writeln!(out, "\n{}: {heading}", ctx.bold(title))?;
+        // A long shared note wraps inside the terminal, under the heading.
+        let line = wrap(&format!("{title}: {heading}"), ctx.width, "  ");
+        let rest = line.strip_prefix(title).unwrap_or(&line);
+        writeln!(
+            out,
+            "
+{}{rest}",
+            ctx.bold(title)
+        )?;
         let (table, cells) = agenda_table(agenda, part, false, shared_note.is_some());
         let table = table.without_left_out_line();
         for h in table.plan_rows(&cells, ctx.width).left_out {

@@ -542,7 +542,14 @@ fn show(ctx: &Context, number: &str) -> Result<u8> {
     // While a plan holds the ladder, what comes next is its next instalment.
     let next = match plan.as_ref().filter(|p| p.holds()).and_then(|p| p.next_text()) {
         Some(n) => Some(n),
-        None => a.next.map(|n| (ladder.steps()[n.step].name.clone(), n.on)),
+        None => a
+            .next
+            .map(|n| (ladder.steps()[n.step].name.clone(), n.on))
+            .or_else(|| {
+                // Rule 10: waiting for the letter's deadline, with the lawyer after it.
+                a.awaiting_deadline()
+                    .map(|d| ("with-lawyer".to_string(), add_days(d, 1)))
+            }),
     };
     let view = InvoiceView {
         number: inv.number.clone(),
@@ -652,7 +659,21 @@ fn show(ctx: &Context, number: &str) -> Result<u8> {
         writeln!(out, "  interest     none claimed: {why}")?;
     }
     if a.with_lawyer {
-        writeln!(out, "  next step    none: the ladder is done (with lawyer)")?;
+        match a.letter_deadline {
+            Some(d) => writeln!(
+                out,
+                "  next step    none: the letter's deadline of {d} passed (with lawyer)"
+            )?,
+            None => writeln!(out, "  next step    none: the ladder is done (with lawyer)")?,
+        }
+    } else if let Some(d) = a
+        .awaiting_deadline()
+        .filter(|_| next.as_ref().is_some_and(|n| n.0 == "with-lawyer"))
+    {
+        writeln!(
+            out,
+            "  next step    none: dun waits for the letter's deadline, {d}; with lawyer after it"
+        )?;
     } else if let Some((name, on)) = &next {
         let when = if *on <= ctx.today {
             "due now".to_string()

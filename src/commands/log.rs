@@ -208,7 +208,15 @@ pub(crate) fn report(ctx: &Context, c: &NewContact, number: &str, step: Option<&
     }
     ctx.say(line);
     if let Some(d) = c.deadline {
-        ctx.say(format!("the letter gives the client until {d} to pay"));
+        let last = ctx.config.ladder.steps().last().map(|s| s.name.as_str());
+        if step.is_some() && step == last {
+            // Rule 10: the last step, a letter; dun waits for its deadline.
+            ctx.say(format!(
+                "the letter gives the client until {d} to pay; dun waits until then, and after it dun due shows the invoice as with lawyer"
+            ));
+        } else {
+            ctx.say(format!("the letter gives the client until {d} to pay"));
+        }
     }
     if let Some(u) = c.until {
         ctx.say(format!("the ladder is held until {u}"));

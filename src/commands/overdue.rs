@@ -206,6 +206,9 @@ pub fn overdue(ctx: &Context) -> Result<u8> {
             plan_next
         } else if a.with_lawyer {
             Some((Cow::Borrowed("with-lawyer"), None))
+        } else if let Some(d) = a.awaiting_deadline() {
+            // Rule 10: with the lawyer the day after the letter's deadline.
+            Some((Cow::Borrowed("with-lawyer"), Some(add_days(d, 1))))
         } else {
             a.next
                 .map(|n| (Cow::Borrowed(ladder.steps()[n.step].name.as_str()), Some(n.on)))

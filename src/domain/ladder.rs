@@ -149,6 +149,8 @@ pub struct Contact {
     pub outcome: Option<Outcome>,
     /// For e-mails dun sent: `None` for contacts the user logged by hand.
     pub delivery: Option<Delivery>,
+    /// Letters: the day the letter gave the client to pay by (rule 10).
+    pub deadline: Option<NaiveDate>,
 }
 
 impl Contact {
@@ -206,6 +208,10 @@ pub struct Case<'a> {
     /// An e-mail to this client bounced since its addresses last changed.
     pub email_bounced: bool,
 }
+
+/// The days a letter gives when its log entry holds no deadline (entries
+/// written before deadlines were stored): SPEC.md §6, 14 days from its date.
+pub const DEFAULT_LETTER_DEADLINE_DAYS: i64 = 14;
 
 /// What an agenda row asks the user (or `dun send`) to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -280,8 +286,20 @@ pub struct Assessment {
     /// The end date of a promise that passed without the invoice being paid
     /// and with no contact since.
     pub broken_promise: Option<NaiveDate>,
-    /// The last step has been done: nothing more to do but wait (rule 10).
+    /// The last step has been done (and, when it is a letter, the deadline
+    /// it gave has passed): nothing more to do but hand it over (rule 10).
     pub with_lawyer: bool,
+    /// The last step is a letter and has been done: the deadline it gave.
+    /// Until that day has passed dun waits (nothing due, nothing next); after
+    /// it the invoice is with the lawyer.
+    pub letter_deadline: Option<NaiveDate>,
+}
+
+impl Assessment {
+    /// The letter's deadline that dun is waiting for, if it has not passed.
+    pub fn awaiting_deadline(&self) -> Option<NaiveDate> {
+        self.letter_deadline.filter(|_| !self.with_lawyer)
+    }
 }
 
 /// What one ladder step's log entries say, up to *today*.
@@ -364,11 +382,34 @@ pub struct Facts<'a> {
     pub holds: &'a [Hold],
     /// An e-mail to this client bounced since its addresses last changed.
     pub email_bounced: bool,
+    /// Per ladder step, the deadline of the latest letter that did it, up to
+    /// *today* ([`letter_deadlines`]); shorter than the ladder means none.
+    pub letter_deadlines: &'a [Option<NaiveDate>],
+}
+
+/// Per ladder step, the deadline of the latest letter entry that did it (the
+/// latest by date, then by log order), counting contacts up to `today`: what
+/// the store keeps for each invoice.
+pub fn letter_deadlines(contacts: &[Contact], ladder: &Ladder, today: NaiveDate) -> Vec<Option<NaiveDate>> {
+    let mut latest: Vec<Option<NaiveDate>> = vec![None; ladder.steps().len()];
+    let mut deadlines = latest.clone();
+    for c in contacts.iter().filter(|c| c.on <= today) {
+        if c.channel == Channel::Letter
+            && c.fulfils_step()
+            && let Some(i) = c.step.as_deref().and_then(|s| ladder.index_of(s))
+            && latest[i].is_none_or(|d| c.on >= d)
+        {
+            latest[i] = Some(c.on);
+            deadlines[i] = c.deadline;
+        }
+    }
+    deadlines
 }
 
 /// Applies rules 1–11 of SPEC.md §3 to one invoice for `today`.
 pub fn assess(case: &Case, ladder: &Ladder, schedule: &Schedule, today: NaiveDate) -> Assessment {
     let log = LogFacts::from_contacts(case.contacts, ladder, today);
+    let deadlines = letter_deadlines(case.contacts, ladder, today);
     let facts = Facts {
         due: case.due,
         balance: case.balance,
@@ -378,6 +419,7 @@ pub fn assess(case: &Case, ladder: &Ladder, schedule: &Schedule, today: NaiveDat
         log: &log,
         holds: case.holds,
         email_bounced: case.email_bounced,
+        letter_deadlines: &deadlines,
     };
     assess_facts(&facts, ladder, schedule, today)
 }
@@ -405,6 +447,15 @@ pub fn assess_facts(case: &Facts, ladder: &Ladder, schedule: &Schedule, today: N
     };
     let done_count = |i: usize| done(i).0;
     let last_done = |i: usize| done(i).1;
+    // Rule 4, spacing: when a step was first done. The steps before `--step S`
+    // count as done on their own dates, which move nothing after them.
+    let first_done = |i: usize| -> Option<NaiveDate> {
+        if i < start {
+            None
+        } else {
+            case.log.steps.get(i).and_then(|s| s.first)
+        }
+    };
     let last_email = case.log.last_email;
     let last_inbound = case.log.last_reply;
     let last_contact = case.log.last_contact;
@@ -428,9 +479,16 @@ pub fn assess_facts(case: &Facts, ladder: &Ladder, schedule: &Schedule, today: N
     {
         out.broken_promise = Some(until);
     }
-    // Rule 10: after the last step, the case is with the lawyer, held or not.
+    // Rule 10: after the last step, the case is with the lawyer, held or not;
+    // after a letter, once the deadline it gave has passed.
     let last = steps.len() - 1;
-    out.with_lawyer = done_count(last) > 0;
+    if done_count(last) > 0 {
+        out.letter_deadline = (steps[last].action == StepAction::Letter).then(|| {
+            let stored = case.letter_deadlines.get(last).copied().flatten();
+            stored.unwrap_or_else(|| add_days(last_done(last).unwrap_or(today), DEFAULT_LETTER_DEADLINE_DAYS))
+        });
+        out.with_lawyer = out.letter_deadline.is_none_or(|d| d < today);
+    }
     // The first day the ladder may act again after the holds in force end.
     let mut hold_floor: Option<NaiveDate> = None;
     for h in case.holds.iter().filter(|h| h.since <= today) {
@@ -449,10 +507,17 @@ pub fn assess_facts(case: &Facts, ladder: &Ladder, schedule: &Schedule, today: N
             out.due.push(Due {
                 kind: DueKind::WithLawyer,
                 step: None,
-                since: last_done(last).unwrap_or(today),
+                since: match out.letter_deadline {
+                    Some(d) => add_days(d, 1),
+                    None => last_done(last).unwrap_or(today),
+                },
                 instead_of_email: false,
             });
         }
+        return out;
+    }
+    if out.letter_deadline.is_some() {
+        // Waiting for the letter's deadline: nothing to do, nothing next.
         return out;
     }
 
@@ -470,9 +535,17 @@ pub fn assess_facts(case: &Facts, ladder: &Ladder, schedule: &Schedule, today: N
         if i > 0 && done_count(i - 1) == 0 {
             break;
         }
-        // Rule 3: first due on due + day, then every `repeat` days.
+        // Rule 3: first due on due + day, then every `repeat` days. Rule 4,
+        // spacing: never sooner after the step before it was first done than
+        // their days are apart.
         let base = match (done_count(i), step.repeat, last_done(i)) {
-            (0, _, _) => add_days(case.due, i64::from(step.day)),
+            (0, _, _) => {
+                let own = add_days(case.due, i64::from(step.day));
+                let spaced = i
+                    .checked_sub(1)
+                    .and_then(|p| first_done(p).map(|f| add_days(f, i64::from(step.day - steps[p].day))));
+                own.max(spaced.unwrap_or(own))
+            }
             (_, Some(r), Some(d)) => add_days(d, i64::from(r)),
             _ => continue,
         };

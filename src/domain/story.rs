@@ -40,6 +40,7 @@ fn done(ladder: &Ladder, step: usize, on: NaiveDate) -> Contact {
         step: Some(s.name.clone()),
         outcome: None,
         delivery: s.action.is_email().then_some(Delivery::Sent),
+        deadline: None,
     }
 }
 

@@ -397,6 +397,7 @@ impl LogRow {
             step: self.step.clone(),
             outcome: self.outcome,
             delivery: self.delivery,
+            deadline: self.deadline,
         }
     }
 }

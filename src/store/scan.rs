@@ -491,6 +491,7 @@ fn next_log(rows: &mut rusqlite::Rows) -> Result<Option<LogEntry>> {
             step: r.get(4)?,
             outcome: word(5)?.and_then(|o| Outcome::parse(o).ok()),
             delivery: word(6)?.and_then(|d| Delivery::parse(d).ok()),
+            deadline: opt_date(r, 7)?,
         },
         deadline: opt_date(r, 7)?,
     }))

@@ -156,7 +156,8 @@ const DEFAULT_LADDER: &Expected = &[
     (21..=21, &[("email", "follow-up", 21), ("call", "call", 21)]),
     (28..=28, &[("email", "follow-up", 28), ("call", "call", 28)]),
     (30..=30, &[("letter", "demand", 30)]),
-    (31..=45, &[("with-lawyer", "", 30)]),
+    // Rule 10: the letter gave 14 days (to day 44); then with the lawyer.
+    (45..=45, &[("with-lawyer", "", 45)]),
 ];
 
 /// Due on a Monday, walked from the day before to day 45, nothing happening.
@@ -237,20 +238,17 @@ fn walk_the_default_ladder_for_a_client_who_neither_pays_nor_answers() {
 #[test]
 fn walk_a_reply_on_day_5_holds_everything_until_day_12() {
     // Day 12 is a Saturday: the follow-up held until then goes out on
-    // Monday; the call comes once the follow-up is done (rule 2), and the
-    // agenda is read once each morning, so the next day.
+    // Monday; the call comes a week after the follow-up was first done and
+    // the letter 16 days after the first call (rule 4, spacing).
     walk(&Walk {
         events: &[(5, &["log", INV, "email", "--inbound", "--outcome", "replied"])],
         expected: &[
             (0..=0, &[("email", "reminder", 0)]),
             (14..=14, &[("email", "follow-up", 12)]),
-            (15..=15, &[("call", "call", 14)]),
-            (21..=21, &[("email", "follow-up", 21)]),
-            (22..=22, &[("call", "call", 22)]),
-            (28..=28, &[("email", "follow-up", 28)]),
-            (29..=29, &[("call", "call", 29)]),
-            (30..=30, &[("letter", "demand", 30)]),
-            (31..=45, &[("with-lawyer", "", 30)]),
+            (21..=21, &[("email", "follow-up", 21), ("call", "call", 21)]),
+            (28..=28, &[("email", "follow-up", 28), ("call", "call", 28)]),
+            (35..=35, &[("email", "follow-up", 35), ("call", "call", 35)]),
+            (37..=37, &[("letter", "demand", 37)]),
         ],
         ..PLAIN
     });
@@ -306,8 +304,9 @@ fn walk_a_promise_broken_resumes_the_ladder_and_says_so() {
                 ],
             ),
             (28..=28, &[("email", "follow-up", 28), ("call", "call", 28)]),
-            (30..=30, &[("letter", "demand", 30)]),
-            (31..=45, &[("with-lawyer", "", 30)]),
+            // The first call on day 21: the letter 16 days after it.
+            (35..=35, &[("email", "follow-up", 35), ("call", "call", 35)]),
+            (37..=37, &[("letter", "demand", 37)]),
         ],
         ..PLAIN
     };
@@ -341,8 +340,10 @@ fn walk_a_dispute_holds_the_ladder_until_resolved() {
             (7..=7, &[("email", "follow-up", 7)]),
             // What fell due while disputed is due on resolution, dated when it fell due.
             (24..=24, &[("email", "follow-up", 14), ("call", "call", 14)]),
-            (30..=30, &[("letter", "demand", 30)]),
-            (31..=45, &[("with-lawyer", "", 30)]),
+            // The first call on day 24: the letter 16 days after it.
+            (31..=31, &[("email", "follow-up", 31), ("call", "call", 31)]),
+            (38..=38, &[("email", "follow-up", 38), ("call", "call", 38)]),
+            (40..=40, &[("letter", "demand", 40)]),
         ],
         ..PLAIN
     };
@@ -384,8 +385,8 @@ fn walk_a_bounce_asks_for_a_call_until_the_address_changes() {
             (0..=0, &[("email", "reminder", 0)]),
             (7..=8, &[("call", "follow-up", 7)]),
             (9..=9, &[("email", "follow-up", 7)]),
-            (14..=14, &[("call", "call", 14)]),
-            (16..=16, &[("email", "follow-up", 16)]),
+            // The follow-up first done on day 9: the call a week later.
+            (16..=16, &[("email", "follow-up", 16), ("call", "call", 16)]),
         ],
         ..PLAIN
     };
@@ -409,8 +410,8 @@ fn walk_a_saturday_due_date_reminds_on_monday() {
         expected: &[
             (2..=2, &[("email", "reminder", 0)]),
             (9..=9, &[("email", "follow-up", 9)]),
-            (14..=14, &[("call", "call", 14)]),
-            (16..=16, &[("email", "follow-up", 16)]),
+            // The follow-up first done on day 9: the call a week later (rule 4, spacing).
+            (16..=16, &[("email", "follow-up", 16), ("call", "call", 16)]),
         ],
         ..PLAIN
     });
@@ -419,22 +420,26 @@ fn walk_a_saturday_due_date_reminds_on_monday() {
 /// Due on a Wednesday, entered on day 40 (a Monday).
 const LATE: Walk = Walk {
     due: "2026-11-04",
-    days: 40..=52,
+    days: 40..=86,
     ..PLAIN
 };
 
 #[test]
 fn walk_an_invoice_entered_40_days_late_starts_with_the_reminder() {
-    // Rule 2, no skipping; the e-mails keep their gap (rule 4), the tasks
-    // are due as soon as the steps before them are done. Nothing is dated
-    // before the day the invoice was entered (day 40).
+    // Rule 2, no skipping; rule 4, spacing (SPEC.md §3's own example): the
+    // reminder now, the follow-up a week later, the first call a week after
+    // that, the demand letter 16 days after the first call, never all in one
+    // week. Nothing is dated before the day the invoice was entered (day 40).
+    // Rule 10: the letter gave 14 days (to day 84); then with the lawyer.
     walk(&Walk {
         expected: &[
             (40..=40, &[("email", "reminder", 40)]),
             (47..=47, &[("email", "follow-up", 47)]),
-            (48..=48, &[("call", "call", 40)]),
-            (49..=49, &[("letter", "demand", 40)]),
-            (50..=52, &[("with-lawyer", "", 49)]),
+            (54..=54, &[("email", "follow-up", 54), ("call", "call", 54)]),
+            (61..=61, &[("email", "follow-up", 61), ("call", "call", 61)]),
+            (68..=68, &[("email", "follow-up", 68), ("call", "call", 68)]),
+            (70..=70, &[("letter", "demand", 70)]),
+            (85..=86, &[("with-lawyer", "", 85)]),
         ],
         ..LATE
     });
@@ -446,9 +451,11 @@ fn walk_an_invoice_entered_40_days_late_at_the_follow_up() {
         add: &["--step", "follow-up"],
         expected: &[
             (40..=40, &[("email", "follow-up", 40)]),
-            (41..=41, &[("call", "call", 40)]),
-            (42..=42, &[("letter", "demand", 40)]),
-            (43..=52, &[("with-lawyer", "", 42)]),
+            (47..=47, &[("email", "follow-up", 47), ("call", "call", 47)]),
+            (54..=54, &[("email", "follow-up", 54), ("call", "call", 54)]),
+            (61..=61, &[("email", "follow-up", 61), ("call", "call", 61)]),
+            (63..=63, &[("letter", "demand", 63)]),
+            (78..=86, &[("with-lawyer", "", 78)]),
         ],
         ..LATE
     });
@@ -526,6 +533,72 @@ fn walk_a_custom_ladder_from_the_config() {
             assert_eq!(rows[0]["to"], json!(["erik@acme.example"]), "{}", rows[0]);
         }
     });
+}
+
+#[test]
+fn walk_a_demand_letter_waits_for_its_deadline_before_with_lawyer() {
+    // SPEC.md §3 rule 10: after the letter (the last step) dun waits for the
+    // deadline it gave, says so, and only then shows the invoice as with
+    // lawyer, naming the deadline that passed. Here `--deadline 21` on day
+    // 30: the deadline is day 51.
+    let mut env = Env::new();
+    acme(&env, &[]);
+    let due = date(MONDAY);
+    Walk {
+        days: -1..=29,
+        expected: &DEFAULT_LADDER[..5],
+        ..PLAIN
+    }
+    .run(&mut env, |_, _, _| ());
+    let day = |n: i64| plus(due, n).to_string();
+    env.set_today(&day(30));
+    assert_eq!(
+        triples(&agenda(&env, plus(due, 30), INV)),
+        [("letter".into(), "demand".into(), day(30))]
+    );
+    let logged = env.run(&["log", INV, "letter", "--deadline", "21"]);
+    let said = format!("{}{}", logged.ok(), logged.stderr);
+    assert!(
+        said.contains(&format!(
+            "the letter gives the client until {} to pay; dun waits until then",
+            day(51)
+        )),
+        "{said}"
+    );
+    for n in 30..=51 {
+        assert!(agenda(&env, plus(due, n), INV).is_empty(), "day {n}");
+    }
+    env.set_today(&day(40));
+    let show = env.ok(&["invoice", "show", INV]);
+    assert!(
+        show.contains(&format!(
+            "next step    none: dun waits for the letter's deadline, {}; with lawyer after it",
+            day(51)
+        )),
+        "{show}"
+    );
+    let report = env.run(&["overdue", "--format", "json"]).json();
+    assert_eq!(report[0]["next_action"], "with-lawyer", "{report}");
+    assert_eq!(report[0]["next_action_date"], day(52).as_str(), "{report}");
+
+    let rows = agenda(&env, plus(due, 52), INV);
+    assert_eq!(triples(&rows), [("with-lawyer".into(), "".into(), day(52))]);
+    assert_eq!(
+        text(&rows[0]["note"]),
+        format!(
+            "deadline of {} passed: hand over to a lawyer, or apply for a payment order",
+            day(51)
+        )
+    );
+    env.set_today(&day(52));
+    let show = env.ok(&["invoice", "show", INV]);
+    assert!(
+        show.contains(&format!(
+            "next step    none: the letter's deadline of {} passed (with lawyer)",
+            day(51)
+        )),
+        "{show}"
+    );
 }
 
 /// The columns of SPEC.md "The overdue report", in order.

@@ -494,23 +494,27 @@ fn the_ladder_told_day_by_day_in_every_language() {
                     }
                 }
             }
-            // The day-21 follow-up names the day-14 call, in a sentence about the phone.
+            // The day-21 follow-up names the first call, in a sentence about the
+            // phone. That call is on day 16: the escalation (day 12) waited for
+            // the e-mail gap until day 14, and the call (day 14) comes no sooner
+            // than two days after it (SPEC.md §3 rule 4, spacing).
             if who == "one" {
                 let (_, day21) = follow_ups.iter().find(|(d, _)| *d == 21).unwrap();
-                let date14 = long_date(l.lang, 14);
+                assert_eq!(first_call.get(&handle), Some(&16), "{handle}: the first call");
+                let called_on = long_date(l.lang, 16);
                 let named = day21
                     .split_inclusive(['.', '!', '?'])
-                    .any(|s| s.contains(&date14) && s.contains(l.phone));
+                    .any(|s| s.contains(&called_on) && s.contains(l.phone));
                 if !named {
                     wrong.push(format!(
-                        "{handle}: the day-21 follow-up does not name the call of {date14}:\n{day21}"
+                        "{handle}: the day-21 follow-up does not name the call of {called_on}:\n{day21}"
                     ));
                 }
             }
         }
 
-        // The demand letter, on day 31.
-        env.set_today(&day(31));
+        // The demand letter, on day 32 (16 days after the first call).
+        env.set_today(&day(32));
         let up = l.lang.to_uppercase();
         let letter = env.ok(&["letter", &format!("{up}-1")]).replace('\u{a0}', " ");
         let joined = letter.replace('\n', " ");

@@ -477,7 +477,9 @@ fn a_note_goes_on_a_line_of_its_own_under_its_row() {
         "{text}"
     );
     assert!(
-        text.contains("With lawyer: 1 invoice · wait for payment, settle or write off"),
+        text.contains(
+            "With lawyer: 1 invoice · deadline of 2026-10-31 passed: hand over to a lawyer,\n  or apply for a payment order"
+        ),
         "{text}"
     );
 }

@@ -41,6 +41,7 @@ fn outbound(on: NaiveDate, channel: Channel, step: Option<&str>) -> Contact {
         step: step.map(Into::into),
         outcome: None,
         delivery: (channel == Channel::Email).then_some(Delivery::Sent),
+        deadline: None,
     }
 }
 
@@ -378,17 +379,19 @@ fn rule_3_timing_for_a_client_who_neither_pays_nor_answers() {
             .iter()
             .any(|c| c.channel == Channel::Letter && c.step.as_deref() == Some("demand"))
     );
-    // Then with the lawyer, every day, and nothing else.
+    // Then (rule 10) nothing while the letter's deadline runs (14 days: the
+    // entry holds none), then with the lawyer, every day, and nothing else.
+    assert!(rows.iter().all(|r| !(31..=44).contains(&r.day)), "{rows:?}");
     let lawyer: Vec<i64> = rows
         .iter()
         .filter(|r| r.what == "with-lawyer")
         .map(|r| r.day)
         .collect();
-    assert_eq!(lawyer, (31..=60).collect::<Vec<_>>());
+    assert_eq!(lawyer, (45..=60).collect::<Vec<_>>());
     assert!(
         rows.iter()
             .filter(|r| r.what == "with-lawyer")
-            .all(|r| r.since == 30)
+            .all(|r| r.since == 45)
     );
 }
 
@@ -397,25 +400,27 @@ fn rule_3_timing_when_due_on_a_saturday() {
     let mut sim = Sim::new(SATURDAY);
     let rows = sim.run(-5..=60);
     // Rule 5: the reminder goes out on Monday; each follow-up counts from the
-    // last one sent; calls are not bound to sending days.
+    // last one sent; calls are not bound to sending days. Rule 4, spacing: the
+    // reminder done on day 2 moves the first call to a week after the first
+    // follow-up (day 16, not 14) and the letter to 16 days after that call.
     assert_eq!(
         actions(&rows),
         [
             (2, "email reminder"),
             (9, "email follow-up"),
-            (14, "call call"),
             (16, "email follow-up"),
-            (21, "call call"),
+            (16, "call call"),
             (23, "email follow-up"),
-            (28, "call call"),
+            (23, "call call"),
             (30, "email follow-up"),
-            (30, "letter demand"),
+            (30, "call call"),
+            (32, "letter demand"),
         ]
     );
     assert_eq!(rows[0].since, 0, "since stays the Saturday");
     assert!(
         rows.iter()
-            .skip_while(|r| r.day <= 30)
+            .skip_while(|r| r.day <= 32)
             .all(|r| r.what == "with-lawyer")
     );
     assert_eq!(rows.last().map(|r| r.day), Some(60));
@@ -480,9 +485,10 @@ fn rule_4_a_reply_on_day_5_holds_everything_until_day_12() {
 
 #[test]
 fn rule_4_a_delayed_step_does_not_move_later_steps_earlier() {
-    // The follow-up is held from day 7 to day 12 by a reply on day 5. The call
-    // keeps its own day 14 (not pulled to 12), the next follow-up counts from
-    // day 12 (19, not 14), the demand keeps day 30.
+    // The follow-up is held from day 7 to day 12 by a reply on day 5. The next
+    // follow-up counts from day 12 (19, not 14); spacing moves the first call
+    // to a week after the first follow-up (19, never pulled to 12) and the
+    // demand to 16 days after the first call (35).
     let mut sim = Sim::new(WEDNESDAY);
     let mut rows = sim.run(0..=4);
     sim.reply(5);
@@ -492,12 +498,13 @@ fn rule_4_a_delayed_step_does_not_move_later_steps_earlier() {
         [
             (0, "email reminder"),
             (12, "email follow-up"),
-            (14, "call call"),
             (19, "email follow-up"),
-            (21, "call call"),
+            (19, "call call"),
             (26, "email follow-up"),
-            (28, "call call"),
-            (30, "letter demand"),
+            (26, "call call"),
+            (33, "email follow-up"),
+            (33, "call call"),
+            (35, "letter demand"),
         ]
     );
 }
@@ -562,8 +569,11 @@ fn rule_6_a_task_stays_due_with_its_date_until_it_is_logged() {
     assert_eq!(sim.pending(41, Channel::Call), Some("call"));
     sim.log(outbound(sim.day(41), Channel::Call, Some("call")));
     assert_eq!(sim.assess(41).last_step, Some((2, sim.day(41))));
-    // The call done, the demand (day 30) may follow; the call repeats from day 41.
-    assert_eq!(sim.agenda(41), ["letter demand"]);
+    // The call done on day 41, the demand (day 30) follows 16 days after it
+    // (rule 4, spacing: 57); the call repeats from day 41.
+    assert!(sim.agenda(41).is_empty(), "{:?}", sim.agenda(41));
+    assert!(!sim.agenda(56).contains(&"letter demand".to_string()));
+    assert!(sim.agenda(57).contains(&"letter demand".to_string()));
     let call_on = |n: i64| sim.assess(n).due.into_iter().find(|x| x.kind == DueKind::Call);
     for n in 42..48 {
         assert_eq!(call_on(n), None, "day {n}");
@@ -679,15 +689,24 @@ fn rule_9_at_most_one_email_per_invoice_per_day_the_firmest() {
 fn rule_10_after_the_last_step_the_invoice_stays_with_the_lawyer() {
     let mut sim = Sim::new(MONDAY);
     sim.run(0..=30);
-    for n in [31, 35, 60, 365, 3650] {
+    // The letter of day 30 gave 14 days (its entry holds no deadline): dun
+    // waits until day 44 has passed, with nothing due and nothing next.
+    for n in [30, 31, 44] {
+        let a = sim.assess(n);
+        assert!(a.due.is_empty() && !a.with_lawyer, "day {n}: {a:?}");
+        assert_eq!(a.awaiting_deadline(), Some(sim.day(44)), "day {n}");
+        assert_eq!(a.next, None);
+    }
+    for n in [45, 60, 365, 3650] {
         let a = sim.assess(n);
         assert!(a.with_lawyer, "day {n}");
+        assert_eq!(a.letter_deadline, Some(sim.day(44)));
         assert_eq!(
             a.due,
             [Due {
                 kind: DueKind::WithLawyer,
                 step: None,
-                since: sim.day(30),
+                since: sim.day(45),
                 instead_of_email: false,
             }],
             "day {n}"
@@ -698,7 +717,7 @@ fn rule_10_after_the_last_step_the_invoice_stays_with_the_lawyer() {
     // A reply, a promise and a payment in part change nothing of that.
     sim.reply(40);
     sim.balance = 100;
-    assert_eq!(sim.agenda(41), ["with-lawyer"]);
+    assert_eq!(sim.agenda(45), ["with-lawyer"]);
     sim.hold(HoldKind::Promise, 50, Some(60));
     assert!(sim.agenda(55).is_empty(), "a hold hides it from the agenda");
     assert!(sim.assess(55).with_lawyer);
@@ -716,6 +735,153 @@ fn rule_10_with_lawyer_does_not_depend_on_the_kind_of_hold() {
     disputed.hold(HoldKind::Dispute, 40, None);
     assert!(paused.assess(45).with_lawyer);
     assert!(disputed.assess(45).with_lawyer, "{:?}", disputed.assess(45));
+}
+
+/// The first time each step was done, as `(day, step)`, in order.
+fn firsts(rows: &[Row]) -> Vec<(i64, &str)> {
+    let mut seen: Vec<(i64, &str)> = Vec::new();
+    for (day, what) in actions(rows) {
+        if !seen.iter().any(|(_, w)| *w == what) {
+            seen.push((day, what));
+        }
+    }
+    seen
+}
+
+#[test]
+fn rule_4_spacing_an_invoice_entered_40_days_overdue() {
+    // SPEC.md §3 rule 4: the reminder now, the follow-up a week later, the
+    // first call a week after that, the demand 16 days after the first call.
+    let mut late = Sim::new(WEDNESDAY); // day 40 is a Monday
+    late.entered_on = late.day(40);
+    let rows = late.run(40..=90);
+    assert_eq!(
+        firsts(&rows),
+        [
+            (40, "email reminder"),
+            (47, "email follow-up"),
+            (54, "call call"),
+            (70, "letter demand"),
+        ]
+    );
+    // Never three steps in one week.
+    let days: Vec<i64> = firsts(&rows).iter().map(|(d, _)| *d).collect();
+    assert!(days.windows(3).all(|w| w[2] - w[0] >= 7), "{days:?}");
+    // Each became due on the day it was done.
+    for r in rows.iter().filter(|r| r.what != "with-lawyer") {
+        assert_eq!(r.since, r.day, "{r:?}");
+    }
+    assert_eq!(
+        late.assess(41).next,
+        Some(Upcoming {
+            step: 1,
+            on: late.day(47)
+        })
+    );
+}
+
+#[test]
+fn rule_4_spacing_a_hold_moves_the_steps_after_it() {
+    // A pause from day 5 to day 20: the follow-up of day 7 goes on day 21, the
+    // call a week after it (28, not 21), the demand 16 days after that (44).
+    let mut sim = Sim::new(MONDAY);
+    let mut rows = sim.run(0..=4);
+    sim.hold(HoldKind::Pause, 5, Some(20));
+    rows.extend(sim.run(5..=60));
+    assert_eq!(
+        firsts(&rows),
+        [
+            (0, "email reminder"),
+            (21, "email follow-up"),
+            (28, "call call"),
+            (44, "letter demand"),
+        ]
+    );
+}
+
+#[test]
+fn rule_4_spacing_counts_steps_before_step_s_on_their_own_dates() {
+    // `--step call` on day 40: the call is due at once (the follow-up counts
+    // as done on day 7) and the demand 16 days after the call.
+    let mut stepped = Sim::new(WEDNESDAY);
+    stepped.entered_on = stepped.day(40);
+    stepped.start_step = Some("call".into());
+    let rows = stepped.run(40..=70);
+    let first = |what: &str| firsts(&rows).iter().find(|(_, w)| *w == what).map(|(d, _)| *d);
+    assert_eq!(first("call call"), Some(40));
+    assert_eq!(first("letter demand"), Some(56));
+    // `--step follow-up`: the follow-up at once, the call a week after it.
+    let mut stepped = Sim::new(WEDNESDAY);
+    stepped.entered_on = stepped.day(40);
+    stepped.start_step = Some("follow-up".into());
+    let rows = stepped.run(40..=80);
+    assert_eq!(
+        firsts(&rows),
+        [(40, "email follow-up"), (47, "call call"), (63, "letter demand")]
+    );
+}
+
+#[test]
+fn rule_10_dun_waits_for_the_deadline_the_letter_gave() {
+    let mut sim = Sim::new(MONDAY);
+    sim.run(0..=29);
+    // `dun log INV letter --deadline 21` on day 30: the deadline is day 51.
+    sim.log(Contact {
+        deadline: Some(sim.day(51)),
+        ..outbound(sim.day(30), Channel::Letter, Some("demand"))
+    });
+    for n in [30, 40, 51] {
+        let a = sim.assess(n);
+        assert_eq!(a.awaiting_deadline(), Some(sim.day(51)), "day {n}");
+        assert!(a.due.is_empty() && !a.with_lawyer, "day {n}: {a:?}");
+    }
+    let a = sim.assess(52);
+    assert!(a.with_lawyer);
+    assert_eq!(a.awaiting_deadline(), None);
+    assert_eq!(a.letter_deadline, Some(sim.day(51)));
+    assert_eq!(a.due[0].kind, DueKind::WithLawyer);
+    assert_eq!(
+        a.due[0].since,
+        sim.day(52),
+        "with the lawyer once the deadline passed"
+    );
+    // A second letter for the step (a new deadline): its deadline counts.
+    sim.log(Contact {
+        deadline: Some(sim.day(70)),
+        ..outbound(sim.day(55), Channel::Letter, Some("demand"))
+    });
+    assert_eq!(sim.assess(60).awaiting_deadline(), Some(sim.day(70)));
+    // A letter that did not do the step, or is dated after today, does not.
+    sim.log(Contact {
+        deadline: Some(sim.day(99)),
+        ..outbound(sim.day(56), Channel::Letter, None)
+    });
+    assert_eq!(sim.assess(60).awaiting_deadline(), Some(sim.day(70)));
+    assert_eq!(
+        sim.assess(54).awaiting_deadline(),
+        None,
+        "on day 54 the first deadline has passed"
+    );
+    assert_eq!(
+        letter_deadlines(&sim.contacts, &sim.ladder, sim.day(60)),
+        [None, None, None, Some(sim.day(70))]
+    );
+}
+
+#[test]
+fn rule_10_a_last_step_that_is_not_a_letter_is_with_the_lawyer_at_once() {
+    let ladder = Ladder::new(vec![
+        step("reminder", 0, StepAction::Email, None),
+        step("stop-work", 10, StepAction::Suspend, None),
+    ])
+    .unwrap();
+    let mut sim = Sim::new(MONDAY).with(ladder, Schedule::default());
+    sim.run(0..=10);
+    let a = sim.assess(10);
+    assert!(a.with_lawyer);
+    assert_eq!(a.letter_deadline, None);
+    assert_eq!(sim.agenda(10), ["with-lawyer"]);
+    assert_eq!(a.due[0].since, sim.day(10));
 }
 
 #[test]
@@ -1224,6 +1390,61 @@ fn check_day(sim: &Sim, today: NaiveDate, a: &Assessment) -> Result<(), TestCase
                 today,
                 what,
                 e
+            );
+        }
+    }
+    // Rule 4, spacing: a step first due no sooner after the step before it
+    // was first done (in dun's log) than their days are apart.
+    let start = sim
+        .start_step
+        .as_deref()
+        .and_then(|s| sim.ladder.index_of(s))
+        .unwrap_or(0);
+    let first_done = |i: usize| {
+        sim.contacts
+            .iter()
+            .filter(|c| {
+                c.on <= today && c.fulfils_step() && c.step.as_deref() == Some(steps[i].name.as_str())
+            })
+            .map(|c| c.on)
+            .min()
+    };
+    for row in &a.due {
+        let Some(i) = row.step.filter(|&i| i > start && done[i] == 0) else {
+            continue;
+        };
+        if let Some(f) = first_done(i - 1) {
+            let apart = i64::from(steps[i].day - steps[i - 1].day);
+            prop_assert!(
+                days_between(f, row.since) >= apart,
+                "{}: {} due since {}, {} days after {} was first done on {}",
+                today,
+                sim.label(row),
+                row.since,
+                days_between(f, row.since),
+                steps[i - 1].name,
+                f
+            );
+        }
+    }
+    // Rule 10: after a letter as the last step, with the lawyer only once the
+    // deadline (14 days: these letters hold none) has passed.
+    let last = steps.len() - 1;
+    if a.with_lawyer && steps[last].action == StepAction::Letter && last >= start {
+        let letter = sim
+            .contacts
+            .iter()
+            .filter(|c| c.on <= today && c.channel == Channel::Letter && c.fulfils_step())
+            .filter(|c| c.step.as_deref() == Some(steps[last].name.as_str()))
+            .map(|c| c.on)
+            .max();
+        if let Some(on) = letter {
+            prop_assert!(
+                days_between(on, today) > DEFAULT_LETTER_DEADLINE_DAYS,
+                "{}: with the lawyer, the letter of {} gave until {}",
+                today,
+                on,
+                add_days(on, DEFAULT_LETTER_DEADLINE_DAYS)
             );
         }
     }

@@ -687,6 +687,7 @@ fn scan_agrees(conn: &Connection, ladder: &Ladder, today: NaiveDate) -> Result<(
                 log: &inv.facts,
                 holds: &holds,
                 email_bounced: false,
+                letter_deadlines: &inv.letter_deadlines,
             };
             prop_assert_eq!(
                 assess_facts(&facts, ladder, &schedule, today),
