@@ -670,10 +670,7 @@ fn show(ctx: &Context, number: &str) -> Result<u8> {
         .awaiting_deadline()
         .filter(|_| next.as_ref().is_some_and(|n| n.0 == "with-lawyer"))
     {
-        writeln!(
-            out,
-            "  next step    none: dun waits for the letter's deadline, {d}; with lawyer after it"
-        )?;
+        writeln!(out, "  next step    with lawyer after the letter's deadline, {d}")?;
     } else if let Some((name, on)) = &next {
         let when = if *on <= ctx.today {
             "due now".to_string()

@@ -206,14 +206,15 @@ pub(crate) fn report(ctx: &Context, c: &NewContact, number: &str, step: Option<&
         }
         None => {}
     }
-    ctx.say(line);
+    let wrap = |text: &str| crate::report::words::wrap(text, ctx.width, "  ");
+    ctx.say(wrap(&line));
     if let Some(d) = c.deadline {
         let last = ctx.config.ladder.steps().last().map(|s| s.name.as_str());
         if step.is_some() && step == last {
             // Rule 10: the last step, a letter; dun waits for its deadline.
-            ctx.say(format!(
+            ctx.say(wrap(&format!(
                 "the letter gives the client until {d} to pay; dun waits until then, and after it dun due shows the invoice as with lawyer"
-            ));
+            )));
         } else {
             ctx.say(format!("the letter gives the client until {d} to pay"));
         }

@@ -572,7 +572,7 @@ fn walk_a_demand_letter_waits_for_its_deadline_before_with_lawyer() {
     let show = env.ok(&["invoice", "show", INV]);
     assert!(
         show.contains(&format!(
-            "next step    none: dun waits for the letter's deadline, {}; with lawyer after it",
+            "next step    with lawyer after the letter's deadline, {}",
             day(51)
         )),
         "{show}"
