@@ -360,10 +360,36 @@ impl Default for Config {
     }
 }
 
+/// The most dun reads of a config, template or certificate file: each is a
+/// few KB, and a bound keeps `--config /dev/zero` from eating the memory.
+pub const FILE_LIMIT: u64 = 1024 * 1024;
+
+/// Reads a file a user points dun at, refusing one over [`FILE_LIMIT`]
+/// without reading further (the error is `FileTooLarge`).
+pub fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(FILE_LIMIT + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > FILE_LIMIT {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            "it is larger than 1 MiB, the most dun reads of such a file; is it the right file?",
+        ));
+    }
+    Ok(bytes)
+}
+
+/// [`read_bounded`], as UTF-8 text.
+pub fn read_bounded_text(path: &Path) -> std::io::Result<String> {
+    String::from_utf8(read_bounded(path)?)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "it is not UTF-8 text"))
+}
+
 impl Config {
     /// Reads the file at `path`; a missing file is all defaults.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match read_bounded_text(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
             Err(e) => return Err(e).with_context(|| format!("cannot read config file {}", path.display())),
