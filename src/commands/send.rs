@@ -9,8 +9,8 @@
 use std::collections::BTreeMap;
 use std::fs::OpenOptions;
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
-use std::time::SystemTime;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use rusqlite::Connection;
@@ -28,8 +28,9 @@ use crate::domain::text::mailbox_parts;
 use crate::exit;
 use crate::mail::flowed::wrap_flowed;
 use crate::mail::message::{Outgoing, new_message_id};
-use crate::mail::smtp::{self, Mailer};
+use crate::mail::smtp::{self, Delivered, Mailer};
 use crate::mail::templates::Templates;
+use crate::report::words;
 use crate::mail::vars::{FigureError, InvoiceFacts, Recipient, Road, VarsInput, message_vars};
 use crate::store::{self, ClientRow, NewLog, ScanContext, ScanFilter};
 use crate::{UsageError, domain::dates::add_days};
@@ -404,9 +405,13 @@ fn earlier_message_ids(conn: &Connection, facts: &[InvoiceFacts]) -> Result<Vec<
     store::sent_message_ids(conn, &ids, 10)
 }
 
-/// Holds the send lock for the life of the value: two runs never interleave.
-fn lock(db_path: &std::path::Path) -> Result<std::fs::File> {
-    let mut path = db_path.as_os_str().to_owned();
+/// Holds the send lock for the life of the value: two runs that name the
+/// database by the same real path wait for each other here; runs through
+/// other names (hard links, bind mounts) meet in [`claim_run`].
+fn lock(db_path: &Path) -> Result<std::fs::File> {
+    let real = std::fs::canonicalize(db_path)
+        .with_context(|| format!("cannot find the database {}", db_path.display()))?;
+    let mut path = real.into_os_string();
     path.push(".send.lock");
     let path = PathBuf::from(path);
     let mut options = OpenOptions::new();
@@ -475,6 +480,47 @@ impl Except {
     }
 }
 
+fn say_waiting(other: &store::SendRun, said: &mut bool) {
+    if !*said {
+        eprintln!(
+            "dun: another dun send (pid {}, started {}) is sending from this database through another path to it; waiting for it to finish",
+            other.process.pid, other.at
+        );
+        *said = true;
+    }
+}
+
+/// Waits, reading only, until no other live run sends from this database
+/// (one that reached the file by another path, past the lock file).
+fn wait_for_other_runs(db: &store::Store) -> Result<()> {
+    let mut said = false;
+    while let Some(other) = store::open_runs(db.conn())?
+        .into_iter()
+        .find(|r| r.process.is_alive())
+    {
+        say_waiting(&other, &mut said);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Ok(())
+}
+
+/// Records this run in the database, waiting while another live run is
+/// sending from the same file. Inside one write transaction, so two runs
+/// that get here at once are told apart.
+fn claim_run(ctx: &Context, db: &mut store::Store) -> Result<i64> {
+    let me = store::ProcessMark::current();
+    let mut said = false;
+    loop {
+        match db.write(|tx| store::begin_send_run(tx, &me, &ctx.now))? {
+            Ok(id) => return Ok(id),
+            Err(other) => {
+                say_waiting(&other, &mut said);
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }
+    }
+}
+
 fn describe(p: &Prepared) -> String {
     let to: Vec<&str> = p.outgoing.to.iter().map(|(_, a)| a.as_str()).collect();
     let numbers: Vec<&str> = p.entries.iter().map(|(_, n, _)| n.as_str()).collect();
@@ -510,8 +556,30 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
     let _lock = if args.dry_run {
         None
     } else {
-        Some(lock(&ctx.db_path)?)
+        let lock = lock(db.path())?;
+        wait_for_other_runs(&db)?;
+        Some(lock)
     };
+    send_locked(ctx, &mut db, args, smtp_cfg)
+}
+
+/// How each message of a run ended, for the summary.
+#[derive(Default)]
+struct Tally {
+    sent: usize,
+    sent_invoices: usize,
+    failed: Vec<String>,
+    unknown: Vec<String>,
+    /// Outcomes dun could not write down (a full disk): what the log now says.
+    unrecorded: Vec<String>,
+}
+
+fn send_locked(
+    ctx: &Context,
+    db: &mut store::Store,
+    args: SendArgs,
+    smtp_cfg: Option<crate::config::Smtp>,
+) -> Result<u8> {
     let client = args
         .client
         .as_deref()
@@ -530,7 +598,7 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
     let inbox = if args.no_inbox {
         None
     } else {
-        match super::inbox::before_send(ctx, &mut db, args.dry_run) {
+        match super::inbox::before_send(ctx, db, args.dry_run) {
             Ok(report) => report,
             Err(e) => {
                 eprintln!(
@@ -540,16 +608,18 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
             }
         }
     };
-    // Entries of a run that stopped between `pending` and `sent`.
-    let mut unknown = store::unknown_emails(db.conn())?;
+    // Entries of a run that stopped between `pending` and `sent`, or whose
+    // answer never came; a run still sending is not among them.
+    let live = store::live_runs(db.conn())?;
+    let mut unknown = store::unknown_emails(db.conn(), &live)?;
     if !unknown.is_empty() && !args.resend_unknown {
         let list: Vec<String> = unknown
             .iter()
             .map(|u| format!("{} {} of {}", u.number, u.step, u.on))
             .collect();
         eprintln!(
-            "warning: {} may or may not have gone out (dun stopped while sending them): {}; dun will not send them again unless you run dun send --resend-unknown",
-            crate::report::words::count(unknown.len(), "e-mail"),
+            "warning: {} may or may not have gone out (dun stopped while sending, or the server's answer never came): {}; dun will not send them again unless you run dun send --resend-unknown",
+            words::count(unknown.len(), "e-mail"),
             list.join(", ")
         );
     }
@@ -565,7 +635,7 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
             store::fail_pending_entry(
                 conn,
                 u.log_id,
-                "unknown: dun stopped while sending; resent on request",
+                "unknown: it may or may not have gone out; resent on request",
             )?;
         }
         Ok(())
@@ -640,8 +710,8 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
     if args.dry_run {
         ctx.say(format!(
             "Would send {} covering {} (dry run: nothing sent, nothing written):",
-            crate::report::words::count(previews.len(), "e-mail"),
-            crate::report::words::count(invoices, "invoice")
+            words::count(previews.len(), "e-mail"),
+            words::count(invoices, "invoice")
         ));
         for p in &previews {
             ctx.say(format!("  {}", describe(p)));
@@ -658,8 +728,8 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
         }
         println!(
             "{} covering {}:",
-            crate::report::words::count(previews.len(), "e-mail"),
-            crate::report::words::count(invoices, "invoice")
+            words::count(previews.len(), "e-mail"),
+            words::count(invoices, "invoice")
         );
         for p in &previews {
             println!("  {}", describe(p));
@@ -679,6 +749,9 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
         }
     }
     drop(previews);
+    // Nothing but the inbox's entries is written before this point: a
+    // refused or dry run leaves the ladder's log as it was.
+    let run = claim_run(ctx, db)?;
     if resend {
         db.write(|tx| mark_unknown_failed(tx))?;
     }
@@ -686,8 +759,9 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
     let smtp_cfg = smtp_cfg.expect("checked above");
     let mut mailer = Mailer::new(&smtp_cfg, ctx.verbose)?;
     let bar = progress_bar(ctx, planned.len());
-    let (mut sent, mut sent_invoices, mut failures) = (0usize, 0usize, Vec::new());
-    for p in &planned {
+    let mut tally = Tally::default();
+    let mut stopped = None;
+    for (i, p) in planned.iter().enumerate() {
         // Check again and write `pending`, in one transaction.
         let prepared = db.write(|tx| {
             let Some(prep) = prepare(ctx, tx, p, &templates, Recheck::Yes)? else {
@@ -698,7 +772,7 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
             for (invoice_id, _, step) in &prep.entries {
                 // A plan's e-mail does no ladder step; its note says what it was.
                 let plan_note = prep.plan.as_ref().map(|(_, _, note)| note.as_str());
-                let log_id = store::insert_log(
+                let log_id = store::insert_log_of_run(
                     tx,
                     &NewLog {
                         invoice_id: *invoice_id,
@@ -716,13 +790,22 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
                         deadline: None,
                         message_key: None,
                     },
+                    run,
                 )?;
                 if let Some((plan_id, message, _)) = &prep.plan {
                     store::mark_plan_message(tx, log_id, *plan_id, *message)?;
                 }
             }
             Ok(Some(prep))
-        })?;
+        });
+        let prepared = match prepared {
+            Ok(p) => p,
+            Err(e) => {
+                // Without its `pending` entry a message must not go out.
+                stopped = Some((format!("{e:#}"), planned.len() - i));
+                break;
+            }
+        };
         let Some(prep) = prepared else {
             bar.inc(1);
             continue;
@@ -731,66 +814,104 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
             eprintln!("dun: {FAULT_ENV} is set: stopping after writing pending, as a crash would");
             std::process::abort();
         }
-        let outcome = prep
-            .outgoing
-            .build(SystemTime::now())
-            .map_err(|e| format!("{e:#}"))
-            .and_then(|m| mailer.send(&m));
+        let delivered = match prep.outgoing.build(SystemTime::now()) {
+            Ok(m) => mailer.send(m.envelope(), &m.formatted()),
+            Err(e) => Delivered::Failed(format!("{e:#}")),
+        };
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        match &outcome {
-            Ok(_) => {
-                db.write(|tx| {
-                    store::set_delivery(tx, &prep.outgoing.message_id, Delivery::Sent, None, &now)
-                })?;
-                sent += 1;
-                sent_invoices += prep.entries.len();
+        let mid = &prep.outgoing.message_id;
+        let recorded = db.write(|tx| match &delivered {
+            Delivered::Sent(_) => store::set_delivery(tx, mid, Delivery::Sent, None, &now),
+            Delivered::Failed(reason) => store::set_delivery(tx, mid, Delivery::Failed, Some(reason), &now),
+            Delivered::Unknown(reason) => store::note_pending(tx, mid, reason).map(|()| 1),
+        });
+        let what = describe(&prep);
+        match &delivered {
+            Delivered::Sent(_) => {
+                tally.sent += 1;
+                tally.sent_invoices += prep.entries.len();
             }
-            Err(reason) => {
-                db.write(|tx| {
-                    store::set_delivery(
-                        tx,
-                        &prep.outgoing.message_id,
-                        Delivery::Failed,
-                        Some(reason),
-                        &now,
-                    )
-                })?;
-                failures.push(format!("{}: {reason}", describe(&prep)));
-            }
+            Delivered::Failed(reason) => tally.failed.push(format!("{what}: {reason}")),
+            Delivered::Unknown(reason) => tally.unknown.push(format!("{what}: {reason}")),
+        }
+        match (&recorded, &delivered) {
+            (Err(e), Delivered::Sent(_)) => tally.unrecorded.push(format!(
+                "{what} went out, but dun could not record it ({e:#}); it shows as unknown: do not resend it"
+            )),
+            (Err(e), Delivered::Failed(_)) => tally.unrecorded.push(format!(
+                "{what} did not go out, but dun could not record that ({e:#}); it shows as unknown: dun send --resend-unknown sends it"
+            )),
+            (Ok(0), Delivered::Sent(_) | Delivered::Failed(_)) => tally.unrecorded.push(format!(
+                "{what}: its log entry was no longer pending (changed by another dun?)"
+            )),
+            _ => {}
         }
         if ctx.verbose {
-            bar.suspend(|| {
-                eprintln!(
-                    "dun: {} {}",
-                    if outcome.is_ok() { "sent" } else { "failed" },
-                    describe(&prep)
-                )
-            });
+            let word = match delivered {
+                Delivered::Sent(_) => "sent",
+                Delivered::Failed(_) => "failed",
+                Delivered::Unknown(_) => "unknown",
+            };
+            bar.suspend(|| eprintln!("dun: {word} {what}"));
         }
         bar.inc(1);
     }
     bar.finish_and_clear();
     mailer.quit();
+    // A run that cannot record its end (a full disk) counts as gone as soon
+    // as its process is: nothing waits on this.
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let _ = db.write(|tx| store::end_send_run(tx, run, &now));
+    summarize(ctx, &tally, stopped, not_sent.is_empty())
+}
+
+/// The end of a run: what went, what did not, what nobody can tell.
+fn summarize(
+    ctx: &Context,
+    tally: &Tally,
+    stopped: Option<(String, usize)>,
+    addresses_ok: bool,
+) -> Result<u8> {
     ctx.say(format!(
         "Sent {} covering {}.",
-        crate::report::words::count(sent, "e-mail"),
-        crate::report::words::count(sent_invoices, "invoice")
+        words::count(tally.sent, "e-mail"),
+        words::count(tally.sent_invoices, "invoice")
     ));
-    if failures.is_empty() {
-        return Ok(if not_sent.is_empty() {
-            exit::OK
-        } else {
-            exit::SEND_FAILED
-        });
-    }
-    for f in &failures {
+    for f in &tally.failed {
         eprintln!("error: not sent: {f}");
     }
-    eprintln!(
-        "error: {} failed; they are logged as failed and the next dun send tries them again",
-        crate::report::words::count(failures.len(), "e-mail")
-    );
-    Ok(exit::SEND_FAILED)
+    for u in &tally.unknown {
+        eprintln!(
+            "error: no answer: {u}; the server may have it, so it stays unknown and dun will not send it again unless you run dun send --resend-unknown"
+        );
+    }
+    for u in &tally.unrecorded {
+        eprintln!("error: {u}");
+    }
+    if !tally.failed.is_empty() {
+        eprintln!(
+            "error: {} failed; {} logged as failed and the next dun send tries again",
+            words::count(tally.failed.len(), "e-mail"),
+            format!(
+                "{} {}",
+                words::word(tally.failed.len(), "it"),
+                words::word(tally.failed.len(), "is")
+            )
+        );
+    }
+    if let Some((why, left)) = &stopped {
+        eprintln!(
+            "error: dun stopped sending: it could not record the next message before sending it ({why}); {} not tried ({} already went out, as listed above)",
+            format!("{} {}", words::count(*left, "e-mail"), words::word(*left, "was")),
+            tally.sent
+        );
+    }
+    let clean = tally.failed.is_empty()
+        && tally.unknown.is_empty()
+        && tally.unrecorded.is_empty()
+        && stopped.is_none()
+        && addresses_ok;
+    Ok(if clean { exit::OK } else { exit::SEND_FAILED })
 }
 
 fn progress_bar(ctx: &Context, len: usize) -> indicatif::ProgressBar {

@@ -1,6 +1,18 @@
 //! Text a user types for names, handles, e-mail addresses and phone numbers:
 //! what is accepted, and the error that says what would be.
 
+/// A value quoted in a message, cut to a length a person reads at a glance:
+/// `aaaa…` and how long it really was (an error quoting a 120 KB argument
+/// whole helps nobody).
+pub fn cut(value: &str, max_chars: usize) -> String {
+    let n = value.chars().count();
+    if n <= max_chars {
+        return value.to_string();
+    }
+    let head: String = value.chars().take(max_chars.saturating_sub(1)).collect();
+    format!("{head}… ({n} characters)")
+}
+
 /// The languages dun writes messages in.
 pub const LANGUAGES: &[&str] = &["en", "sv", "tr", "ru", "ro"];
 

@@ -351,6 +351,7 @@ impl Connection {
             cfg.password_command.as_deref(),
             PASSWORD_ENV,
             cfg.password.as_deref(),
+            timeout,
         )?
         .ok_or_else(|| {
             anyhow!("[imap] has no password: set password_command, or {PASSWORD_ENV}, or password in an owner-only config file")

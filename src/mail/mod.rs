@@ -13,3 +13,4 @@ pub mod plan_vars;
 pub mod smtp;
 pub mod templates;
 pub mod vars;
+pub mod wire;

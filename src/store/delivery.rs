@@ -2,6 +2,8 @@
 //! message goes out, then `sent` or `failed` (SPEC.md §5). The only updates
 //! the append-only contact log allows.
 
+use std::collections::HashSet;
+
 use anyhow::Result;
 use rusqlite::{Connection, named_params};
 
@@ -17,23 +19,41 @@ pub struct UnknownEmail {
     pub on: String,
 }
 
-/// Every `pending` e-mail entry. Read under the send lock, they are all unknown.
-pub fn unknown_emails(conn: &Connection) -> Result<Vec<UnknownEmail>> {
+/// Every `pending` e-mail entry whose run is not among `live` (runs still
+/// sending): these may or may not have gone out.
+pub fn unknown_emails(conn: &Connection, live: &HashSet<i64>) -> Result<Vec<UnknownEmail>> {
     let mut stmt = conn.prepare(
-        "SELECT l.id, i.id, i.client_id, i.number, COALESCE(l.step, ''), l.on_date FROM contact_log l
-         JOIN invoice i ON i.id = l.invoice_id WHERE l.delivery = 'pending' ORDER BY l.id",
+        "SELECT l.id, i.id, i.client_id, i.number, COALESCE(l.step, ''), l.on_date, l.send_run
+         FROM contact_log l JOIN invoice i ON i.id = l.invoice_id
+         WHERE l.delivery = 'pending' ORDER BY l.id",
     )?;
-    let rows = stmt.query_map([], |r| {
-        Ok(UnknownEmail {
+    let mut rows = stmt.query([])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let run: Option<i64> = r.get(6)?;
+        if run.is_some_and(|id| live.contains(&id)) {
+            continue;
+        }
+        out.push(UnknownEmail {
             log_id: r.get(0)?,
             invoice_id: r.get(1)?,
             client_id: r.get(2)?,
             number: r.get(3)?,
             step: r.get(4)?,
             on: r.get(5)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        });
+    }
+    Ok(out)
+}
+
+/// Keeps an entry `pending` (the server may have the message) and says why.
+pub fn note_pending(conn: &Connection, message_id: &str, detail: &str) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE contact_log SET delivery_detail = :detail
+         WHERE message_id = :mid AND delivery = 'pending'",
+    )?
+    .execute(named_params! { ":mid": message_id, ":detail": detail })?;
+    Ok(())
 }
 
 /// Marks one `pending` entry failed, with the reason.
@@ -46,14 +66,15 @@ pub fn fail_pending_entry(conn: &Connection, log_id: i64, reason: &str) -> Resul
     Ok(())
 }
 
-/// Records what the server said to a message: every entry with its Message-ID.
+/// Records what the server said to a message: every entry with its
+/// Message-ID that is still `pending`. Returns how many there were.
 pub fn set_delivery(
     conn: &Connection,
     message_id: &str,
     delivery: Delivery,
     detail: Option<&str>,
     at: &str,
-) -> Result<()> {
+) -> Result<usize> {
     conn.prepare_cached(
         "UPDATE contact_log SET delivery = :delivery, delivery_detail = :detail, delivered_at = :at
          WHERE message_id = :mid AND delivery = 'pending'",
@@ -63,8 +84,8 @@ pub fn set_delivery(
         ":detail": detail,
         ":at": at,
         ":mid": message_id,
-    })?;
-    Ok(())
+    })
+    .map_err(Into::into)
 }
 
 /// The Message-IDs of the e-mails sent on these invoices, oldest first, at

@@ -460,13 +460,23 @@ pub struct NewLog<'a> {
 }
 
 pub fn insert_log(conn: &Connection, l: &NewLog) -> Result<i64> {
+    insert_log_by(conn, l, None)
+}
+
+/// [`insert_log`] for an e-mail that the `dun send` run `run` is sending.
+pub fn insert_log_of_run(conn: &Connection, l: &NewLog, run: i64) -> Result<i64> {
+    insert_log_by(conn, l, Some(run))
+}
+
+fn insert_log_by(conn: &Connection, l: &NewLog, run: Option<i64>) -> Result<i64> {
     conn.prepare_cached(
         "INSERT INTO contact_log (invoice_id, channel, inbound, on_date, at, step, outcome, note,
-                                  recipients, subject, message_id, delivery, deadline, message_key)
+                                  recipients, subject, message_id, delivery, deadline, message_key, send_run)
          VALUES (:invoice, :channel, :inbound, :on, :at, :step, :outcome, :note,
-                 :recipients, :subject, :message_id, :delivery, :deadline, :message_key)",
+                 :recipients, :subject, :message_id, :delivery, :deadline, :message_key, :run)",
     )?
     .execute(named_params! {
+        ":run": run,
         ":invoice": l.invoice_id,
         ":channel": l.channel.as_str(),
         ":inbound": l.inbound,

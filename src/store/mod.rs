@@ -11,6 +11,7 @@ mod delivery;
 mod inbox;
 mod invoices;
 mod plans;
+mod runs;
 mod scan;
 mod state;
 mod summary;
@@ -22,6 +23,7 @@ pub use delivery::*;
 pub use inbox::*;
 pub use invoices::*;
 pub use plans::*;
+pub use runs::*;
 pub use scan::*;
 pub use state::*;
 pub use summary::*;
@@ -53,6 +55,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0007_kept_state",
         include_str!("../../migrations/0007_kept_state.sql"),
+    ),
+    (
+        "0008_send_runs",
+        include_str!("../../migrations/0008_send_runs.sql"),
     ),
 ];
 

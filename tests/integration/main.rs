@@ -1,5 +1,6 @@
 //! One integration crate that drives the real `dun` binary in temp dirs.
 
+mod bad_smtp;
 mod bank;
 mod common;
 mod corpus;
@@ -14,6 +15,7 @@ mod ledger;
 mod letters;
 mod messages;
 mod plans;
+mod reliability;
 mod send;
 mod smtp_server;
 mod snapshots;
