@@ -51,7 +51,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         }
         command => {
             let ctx = Context::resolve(&cli.global)?;
-            match command {
+            let result = match command {
                 Command::Client(c) => client::run(&ctx, c),
                 Command::Invoice(c) => invoice::run(&ctx, c),
                 Command::Pay {
@@ -97,7 +97,9 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
                 Command::Init { .. } | Command::Completions { .. } | Command::Man => {
                     unreachable!("handled above")
                 }
-            }
+            };
+            // A SQLite error anywhere names the file and says what would help.
+            result.map_err(|e| store::name_the_file(e, &ctx.db_path))
         }
     }
 }

@@ -568,6 +568,8 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<u8> {
 struct Tally {
     sent: usize,
     sent_invoices: usize,
+    /// The invoice numbers of every message the server took.
+    went_out: Vec<String>,
     failed: Vec<String>,
     unknown: Vec<String>,
     /// Outcomes dun could not write down (a full disk): what the log now says.
@@ -830,6 +832,9 @@ fn send_locked(
             Delivered::Sent(_) => {
                 tally.sent += 1;
                 tally.sent_invoices += prep.entries.len();
+                tally
+                    .went_out
+                    .extend(prep.entries.iter().map(|(_, n, _)| n.clone()));
             }
             Delivered::Failed(reason) => tally.failed.push(format!("{what}: {reason}")),
             Delivered::Unknown(reason) => tally.unknown.push(format!("{what}: {reason}")),
@@ -900,10 +905,14 @@ fn summarize(
         );
     }
     if let Some((why, left)) = &stopped {
+        let before = if tally.went_out.is_empty() {
+            "nothing went out before it stopped".to_string()
+        } else {
+            format!("these went out before it stopped: {}", tally.went_out.join(", "))
+        };
         eprintln!(
-            "error: dun stopped sending: it could not record the next message before sending it ({why}); {} not tried ({} already went out, as listed above)",
+            "error: dun stopped sending: it could not record the next message before sending it ({why}); {} not tried; {before}",
             format!("{} {}", words::count(*left, "e-mail"), words::word(*left, "was")),
-            tally.sent
         );
     }
     let clean = tally.failed.is_empty()

@@ -429,3 +429,445 @@ fn f4_a_live_run_s_pending_email_is_not_unknown_and_a_second_run_waits_for_it() 
     let got: Vec<String> = server.messages().iter().map(|m| m.text()).collect();
     assert_eq!(invoices_in(&got), ["E-1", "E-2"]);
 }
+
+// ---------------------------------------------------------------------------
+// F6, F7, F8, F11: errors that tell the truth about the database file.
+
+/// Runs dun as an unprivileged user (uid 65534): as root every permission
+/// check passes, so the tests of read-only files and folders drop to it.
+fn run_as_nobody(env: &Env, args: &[&str]) -> Run {
+    // SAFETY: geteuid(2) cannot fail and touches no memory.
+    let root = unsafe { libc::geteuid() } == 0;
+    let mut cmd = if root {
+        let mut c = std::process::Command::new("setpriv");
+        c.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            env!("CARGO_BIN_EXE_dun"),
+        ]);
+        c
+    } else {
+        std::process::Command::new(env!("CARGO_BIN_EXE_dun"))
+    };
+    let out = cmd
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", env.dir.path())
+        .env("DUN_DB", env.db())
+        .env("DUN_CONFIG", env.config())
+        .env("DUN_TODAY", &env.today)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run dun as another user (setpriv, from util-linux, is needed when the tests run as root): {e}"));
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Hands the sandbox to uid 65534 (when root) so that it can reach the files.
+fn give_to_nobody(env: &Env) {
+    // SAFETY: geteuid(2) cannot fail and touches no memory.
+    if unsafe { libc::geteuid() } != 0 {
+        return;
+    }
+    crate::common::set_mode(env.dir.path(), 0o755);
+    for dir in [env.db().parent().unwrap(), env.config().parent().unwrap()] {
+        if dir.exists() {
+            std::os::unix::fs::chown(dir, Some(65534), Some(65534)).unwrap();
+            for f in std::fs::read_dir(dir).unwrap() {
+                std::os::unix::fs::chown(f.unwrap().path(), Some(65534), Some(65534)).unwrap();
+            }
+        }
+    }
+}
+
+/// One line, `error: `, naming `names`, never a word about another program.
+#[track_caller]
+fn assert_truthful(run: &Run, names: &[&str]) {
+    let err = run.fails(1);
+    assert!(err.starts_with("error: ") && !err.contains('\n'), "{err}");
+    for n in names {
+        assert!(err.contains(n), "expected {n:?} in: {err}");
+    }
+    for wrong in ["another program", "another dun is writing", "delete", "remove"] {
+        assert!(!err.contains(wrong), "{wrong:?} in: {err}");
+    }
+}
+
+#[test]
+fn f6_a_read_only_folder_file_or_shm_each_get_their_own_message() {
+    let env = Env::new();
+    env.with_acme();
+    let db = env.db();
+    let dir = db.parent().unwrap().to_path_buf();
+    give_to_nobody(&env);
+    let before = env.db_bytes();
+    let shown = db.display().to_string();
+
+    crate::common::set_mode(&dir, 0o555);
+    let run = run_as_nobody(&env, &["invoice", "list"]);
+    crate::common::set_mode(&dir, 0o755);
+    assert_truthful(
+        &run,
+        &[&dir.display().to_string(), "folder", "read-only", "dun.db-shm"],
+    );
+    assert_eq!(env.db_bytes(), before);
+
+    crate::common::set_mode(&db, 0o444);
+    let run = run_as_nobody(&env, &["pay", "2026-014", "5"]);
+    assert_truthful(&run, &[&shown, "read-only", "chmod"]);
+    assert_eq!(env.db_bytes(), before);
+
+    // SQLite gives the -shm it creates the file's mode: after chmod of the
+    // file, the -shm is what is read-only. Not "another dun".
+    crate::common::set_mode(&db, 0o644);
+    let shm = dir.join("dun.db-shm");
+    if !shm.exists() {
+        std::fs::write(&shm, vec![0u8; 32768]).unwrap();
+        give_to_nobody(&env);
+    }
+    crate::common::set_mode(&shm, 0o444);
+    let run = run_as_nobody(&env, &["pay", "2026-014", "5"]);
+    assert_truthful(&run, &[&shm.display().to_string(), "read-only", "chmod"]);
+    assert_eq!(env.db_bytes(), before);
+}
+
+/// A copy of the sandbox's database with `damage` done to its bytes.
+fn damaged(env: &Env, damage: impl Fn(&mut Vec<u8>)) {
+    let mut bytes = env.db_bytes();
+    damage(&mut bytes);
+    std::fs::write(env.db(), &bytes).unwrap();
+}
+
+#[test]
+fn f6_a_damaged_header_and_a_truncated_file_are_named_for_what_they_are() {
+    let env = Env::new();
+    env.with_acme();
+    for i in 0..60 {
+        env.ok(&[
+            "log",
+            "2026-014",
+            "note",
+            "--note",
+            &format!("note {i} {}", "x".repeat(200)),
+        ]);
+    }
+    let good = env.db_bytes();
+    let shown = env.db().display().to_string();
+    let len = good.len();
+    assert!(len > 16384, "the test needs a database of several pages");
+    type Damage = Box<dyn Fn(&mut Vec<u8>)>;
+    let cases: Vec<(&str, Damage, &str)> = vec![
+        (
+            "header",
+            Box::new(|b: &mut Vec<u8>| b[28..36].fill(0xff)),
+            "damaged header",
+        ),
+        (
+            "half",
+            Box::new(move |b: &mut Vec<u8>| b.truncate(len / 2)),
+            "is truncated",
+        ),
+        (
+            "4096",
+            Box::new(|b: &mut Vec<u8>| b.truncate(4096)),
+            "is truncated",
+        ),
+        (
+            "1000",
+            Box::new(|b: &mut Vec<u8>| b.truncate(1000)),
+            "is truncated",
+        ),
+        ("100", Box::new(|b: &mut Vec<u8>| b.truncate(100)), "is truncated"),
+        (
+            "pages",
+            Box::new(|b: &mut Vec<u8>| b[4096..].fill(0x55)),
+            "is damaged",
+        ),
+    ];
+    for (what, damage, says) in &cases {
+        std::fs::write(env.db(), &good).unwrap();
+        damaged(&env, damage);
+        let before = env.db_bytes();
+        for args in [&["invoice", "list"][..], &["pay", "2026-014", "5"]] {
+            let run = env.run(args);
+            assert_truthful(&run, &[&shown, says, "backup"]);
+            assert!(
+                !run.stderr.contains("not a dun database"),
+                "{what}: {}",
+                run.stderr
+            );
+            assert_eq!(env.db_bytes(), before, "{what}: dun wrote to a damaged file");
+        }
+    }
+}
+
+#[test]
+fn f6_not_a_dun_database_is_said_only_of_another_program_s_sqlite_file() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.db().parent().unwrap()).unwrap();
+    Connection::open(env.db())
+        .unwrap()
+        .execute_batch("PRAGMA application_id = 1234; CREATE TABLE t (x);")
+        .unwrap();
+    let err = env.run(&["invoice", "list"]).fails(1).to_string();
+    assert!(
+        err.contains("not a dun database") && err.contains("1234"),
+        "{err}"
+    );
+    assert!(!err.contains("delete") && !err.contains("remove"), "{err}");
+    std::fs::write(env.db(), "plain text, not SQLite\n".repeat(50)).unwrap();
+    let err = env.run(&["invoice", "list"]).fails(1).to_string();
+    assert!(
+        !err.contains("not a dun database") && err.contains("not an SQLite file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn f6_a_full_disk_is_said_to_be_a_full_disk_naming_the_file() {
+    let env = Env::new();
+    env.with_acme();
+    let small = TmpFs::mount(&env.dir.path().join("small"));
+    let db = small.path.join("dun.db");
+    std::fs::copy(env.db(), &db).unwrap();
+    small.fill();
+    let before = std::fs::read(&db).unwrap();
+    let dbs = db.to_str().unwrap();
+    for args in [
+        &["--db", dbs, "invoice", "list"][..],
+        &["--db", dbs, "pay", "2026-014", "5"],
+    ] {
+        let run = env.run(args);
+        assert_truthful(&run, &[dbs, "disk", "full"]);
+    }
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+}
+
+/// A small tmpfs (600 KiB), for full disks: needs root (the tests run as
+/// root in CI). Unmounted when dropped.
+struct TmpFs {
+    path: std::path::PathBuf,
+}
+
+impl TmpFs {
+    fn mount(path: &std::path::Path) -> TmpFs {
+        // SAFETY: geteuid(2) cannot fail and touches no memory.
+        assert_eq!(
+            unsafe { libc::geteuid() },
+            0,
+            "the full-disk tests mount a small tmpfs and need root"
+        );
+        std::fs::create_dir_all(path).unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=600k", "tmpfs"])
+            .arg(path)
+            .status()
+            .expect("mount (util-linux) is needed for the full-disk tests")
+            .success();
+        assert!(ok, "cannot mount a tmpfs at {}", path.display());
+        TmpFs {
+            path: path.to_path_buf(),
+        }
+    }
+
+    /// Fills it to the last byte.
+    fn fill(&self) {
+        use std::io::Write;
+        let mut f = std::fs::File::create(self.path.join("filler")).unwrap();
+        let block = vec![0u8; 4096];
+        while f.write_all(&block).is_ok() {}
+        let _ = f.write_all(&[0u8; 1]);
+    }
+
+    fn free(&self) {
+        std::fs::remove_file(self.path.join("filler")).unwrap();
+    }
+}
+
+impl Drop for TmpFs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.path).status();
+    }
+}
+
+#[test]
+fn f7_eight_processes_opening_a_new_database_at_once_all_succeed() {
+    for round in 0..8 {
+        let env = Env::new();
+        let children: Vec<_> = (0..8)
+            .map(|i| {
+                env.spawn(&[
+                    "client",
+                    "add",
+                    &format!("Client {i}"),
+                    "--handle",
+                    &format!("c{i}"),
+                ])
+            })
+            .collect();
+        for (i, child) in children.into_iter().enumerate() {
+            let run = finish_within(child, HANG);
+            assert_eq!(run.code, 0, "round {round}, dun {i}: {}", run.stderr);
+            assert!(
+                !run.stderr.contains("upgraded"),
+                "a new file was 'upgraded': {}",
+                run.stderr
+            );
+        }
+        let n: i64 = Connection::open(env.db())
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM client", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 8, "round {round}");
+        let backups = std::fs::read_dir(env.db().parent().unwrap())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .contains("backup")
+            })
+            .count();
+        assert_eq!(backups, 0, "round {round}: a new file was backed up");
+    }
+}
+
+#[test]
+fn f8_a_negative_user_version_is_refused_and_nothing_is_upgraded() {
+    let env = Env::new();
+    env.with_acme();
+    Connection::open(env.db())
+        .unwrap()
+        .pragma_update(None, "user_version", -1)
+        .unwrap();
+    let before = env.db_bytes();
+    for _ in 0..2 {
+        let run = env.run(&["invoice", "list"]);
+        assert_truthful(&run, &[env.db().to_str().unwrap(), "-1", "damaged"]);
+        assert!(!run.stderr.contains("upgraded"), "{}", run.stderr);
+    }
+    assert_eq!(env.db_bytes(), before);
+    let files: Vec<String> = std::fs::read_dir(env.db().parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!files.iter().any(|f| f.contains("backup")), "{files:?}");
+}
+
+#[test]
+fn f11_odd_database_paths_are_named_for_what_they_are() {
+    let env = Env::new();
+    let link = env.dir.path().join("dangling.db");
+    std::os::unix::fs::symlink(env.dir.path().join("gone/dun.db"), &link).unwrap();
+    let cases = [
+        (link.to_str().unwrap().to_string(), "symbolic link"),
+        (env.dir.path().to_str().unwrap().to_string(), "a folder"),
+        ("/dev/null".to_string(), "not a regular file"),
+    ];
+    for (path, says) in &cases {
+        let run = env.run(&["--db", path, "invoice", "list"]);
+        assert_truthful(&run, &[path, says]);
+    }
+    assert!(
+        !env.dir.path().join("gone").exists(),
+        "dun created the link's target"
+    );
+}
+
+#[test]
+fn f11_a_disk_full_during_a_send_says_what_went_out_and_nothing_goes_twice() {
+    use crate::smtp_server::Mode;
+    let server = SmtpServer::start();
+    let env = env_with(&server.smtp_section());
+    add_clients(&env, 3);
+    let small = TmpFs::mount(&env.dir.path().join("small"));
+    let db = small.path.join("dun.db");
+    std::fs::copy(env.db(), &db).unwrap();
+    let dbs = db.to_str().unwrap();
+
+    server.set_mode(Mode::Hold);
+    let run = env.spawn(&["--db", dbs, "send", "--yes"]);
+    server.wait_for_held();
+    small.fill();
+    server.release();
+    let run = finish_within(run, HANG);
+    let err = run.fails(3);
+    assert!(err.contains("went out, but dun could not record it"), "{err}");
+    assert!(
+        err.contains("disk") && err.contains("full") && err.contains(dbs),
+        "{err}"
+    );
+    assert!(
+        err.contains("dun stopped sending") && err.contains("2 e-mails were not tried"),
+        "{err}"
+    );
+    assert!(err.contains("these went out before it stopped: E-1"), "{err}");
+    assert_eq!(server.count(), 1);
+
+    small.free();
+    let run = finish_within(env.spawn(&["--db", dbs, "send", "--yes"]), HANG);
+    assert!(run.ok().contains("Sent 2 e-mails"), "{run:?}");
+    assert!(run.stderr.contains("may or may not have gone out"), "{run:?}");
+    let got: Vec<String> = server.messages().iter().map(|m| m.text()).collect();
+    assert_eq!(invoices_in(&got), ["E-1", "E-2", "E-3"], "each once");
+}
+
+#[test]
+fn f11_a_ca_file_without_a_certificate_is_refused_naming_it() {
+    let server = SmtpServer::with(crate::smtp_server::Options {
+        starttls: true,
+        auth: false,
+    });
+    let env = env_with(&format!(
+        "[smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"starttls\"\ntimeout_secs = 5\n",
+        server.port
+    ));
+    let cert = server.ca_file.clone().unwrap();
+    let key = cert.with_file_name("key.pem");
+    for bad in ["/dev/null", key.to_str().unwrap()] {
+        let run = env.run_with(&[("DUN_SMTP_CA_FILE", bad)], &["smtp", "test"]);
+        let err = run.fails(1);
+        assert!(err.contains(bad) && err.contains("no certificate"), "{err}");
+    }
+    let run = env.run_with(&[("DUN_SMTP_CA_FILE", cert.to_str().unwrap())], &["smtp", "test"]);
+    run.ok();
+}
+
+#[test]
+fn f11_a_password_that_is_not_utf8_is_refused_not_mangled() {
+    use std::os::unix::ffi::OsStrExt;
+    let server = SmtpServer::start();
+    let env = env_with(&format!(
+        "[smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\nusername = \"fia\"\ntimeout_secs = 5\n",
+        server.port
+    ));
+    let out = env
+        .cmd()
+        .env("DUN_SMTP_PASSWORD", std::ffi::OsStr::from_bytes(b"pa\xffss"))
+        .args(["smtp", "test"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("DUN_SMTP_PASSWORD") && err.contains("UTF-8"),
+        "{err}"
+    );
+}
+
+#[test]
+fn f11_an_ipv6_loopback_host_in_brackets_is_reached() {
+    let server = SmtpServer::on("[::1]:0", crate::smtp_server::Options::default());
+    let env = env_with(&format!(
+        "[smtp]\nhost = \"[::1]\"\nport = {}\nsecurity = \"none\"\ntimeout_secs = 5\n",
+        server.port
+    ));
+    add_clients(&env, 1);
+    send(&env, &[]).ok();
+    assert_eq!(server.count(), 1);
+}
