@@ -393,7 +393,7 @@ struct ClientListRow {
     currency: Option<String>,
     balance: Option<String>,
     #[serde(skip)]
-    minor: i64,
+    minor: i128,
     /// Not the client's first row: a table leaves its details blank.
     #[serde(skip)]
     more: bool,
@@ -427,7 +427,7 @@ impl TableRow for ClientListRow {
             },
             code.clone(),
             if self.currency.is_some() {
-                grouped(i128::from(self.minor), &code)
+                grouped(self.minor, &code)
             } else {
                 String::new()
             },
@@ -438,7 +438,7 @@ impl TableRow for ClientListRow {
 fn list(ctx: &Context) -> Result<u8> {
     let db = ctx.open_store()?;
     let clients = store::all_clients(db.conn())?;
-    let mut balances: BTreeMap<i64, Vec<(String, i64, i64)>> = BTreeMap::new();
+    let mut balances: BTreeMap<i64, Vec<(String, i64, i128)>> = BTreeMap::new();
     for (client, currency, count, sum) in store::open_balances(db.conn())? {
         balances.entry(client).or_default().push((currency, count, sum));
     }
@@ -448,7 +448,7 @@ fn list(ctx: &Context) -> Result<u8> {
     let mut counts: BTreeMap<String, i64> = BTreeMap::new();
     for c in &clients {
         let b = balances.get(&c.id).map(Vec::as_slice).unwrap_or(&[]);
-        let row = |currency: Option<&str>, open_invoices: i64, minor: i64, more: bool| ClientListRow {
+        let row = |currency: Option<&str>, open_invoices: i64, minor: i128, more: bool| ClientListRow {
             handle: c.handle.clone(),
             name: c.name.clone(),
             email: c.emails.join(", "),
@@ -581,14 +581,14 @@ fn show(ctx: &Context, handle: &str) -> Result<u8> {
     let payments = store::client_payments(conn, c.id)?;
     let history = store::paid_history(conn, Some(c.id))?;
 
-    let mut outstanding: BTreeMap<String, i64> = BTreeMap::new();
+    let mut outstanding: BTreeMap<String, i128> = BTreeMap::new();
     let rows: Vec<StatementInvoice> = invoices
         .iter()
         .map(|i| {
             let held = i.held || planned.contains(&i.id);
             let st = status(i.closed.as_deref(), i.balance(), held, i.due, ctx.today);
             if st.is_outstanding() {
-                *outstanding.entry(i.currency.clone()).or_default() += i.balance();
+                *outstanding.entry(i.currency.clone()).or_default() += i128::from(i.balance());
             }
             let balance = if st.is_outstanding() { i.balance() } else { 0 };
             let days_overdue = if st.is_outstanding() {

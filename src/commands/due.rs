@@ -562,8 +562,9 @@ fn invoice_at(buf: &str, start: u32) -> &str {
     .text()
 }
 
-/// The agenda for today, in the order it is shown.
-pub fn agenda(ctx: &Context, db: &store::Store) -> Result<Agenda> {
+/// The agenda for today, in the order it is shown, and the invoices left
+/// out because they cannot be read.
+pub fn agenda(ctx: &Context, db: &store::Store) -> Result<(Agenda, Vec<store::LeftOut>)> {
     let scan = ScanContext::load(db.conn())?;
     let filter = ScanFilter {
         due_until: add_days(ctx.today, -i64::from(ctx.config.ladder.min_day())),
@@ -580,7 +581,7 @@ pub fn agenda(ctx: &Context, db: &store::Store) -> Result<Agenda> {
         agenda.push_row(&reply_row(ctx, r))?;
     }
     let steps = ctx.config.ladder.steps();
-    store::scan_open(db.conn(), filter, &ctx.config.ladder, ctx.today, |inv| {
+    let left_out = store::scan_open(db.conn(), filter, &ctx.config.ladder, ctx.today, |inv| {
         let a = assess_open(ctx, &scan, inv);
         if a.due.is_empty() {
             return Ok(());
@@ -618,12 +619,33 @@ pub fn agenda(ctx: &Context, db: &store::Store) -> Result<Agenda> {
         }
     }
     agenda.sort();
-    Ok(agenda)
+    Ok((agenda, left_out))
+}
+
+/// E-mails a run left `unknown`: said on stderr, with what resolves them.
+fn warn_unknown(db: &store::Store) -> Result<()> {
+    let live = store::live_runs(db.conn())?;
+    let unknown = store::unknown_emails(db.conn(), &live)?;
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = unknown
+        .iter()
+        .map(|u| format!("{} {} of {}", u.number, u.step, u.on))
+        .collect();
+    eprintln!(
+        "warning: {} may or may not have gone out (dun stopped while sending, or the server's answer never came): {}; dun will not send {} again unless you run dun send --resend-unknown (check with the client first)",
+        count(unknown.len(), "e-mail"),
+        list.join(", "),
+        word(unknown.len(), "it")
+    );
+    Ok(())
 }
 
 pub fn due(ctx: &Context) -> Result<u8> {
     let db = ctx.open_store()?;
-    let agenda = agenda(ctx, &db)?;
+    let (agenda, left_out) = agenda(ctx, &db)?;
+    warn_unknown(&db)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     match ctx.format {
@@ -653,13 +675,19 @@ pub fn due(ctx: &Context) -> Result<u8> {
             ])?;
         }
         Format::Table => {
-            if !ctx.quiet {
+            // Nothing to do is not said when invoices were left out.
+            if !ctx.quiet && (!agenda.is_empty() || left_out.is_empty()) {
                 print_agenda(ctx, &db, &mut out, &agenda)?;
             }
         }
     }
     out.flush()?;
-    Ok(exit::OK)
+    drop(out);
+    Ok(if super::report_left_out(&left_out) {
+        exit::FAILURE
+    } else {
+        exit::OK
+    })
 }
 
 fn print_agenda(ctx: &Context, db: &store::Store, out: &mut dyn Write, agenda: &Agenda) -> Result<()> {

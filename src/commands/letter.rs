@@ -457,7 +457,7 @@ fn due_letters(ctx: &Context, args: &LetterArgs) -> Result<u8> {
         invoice_id: None,
     };
     let mut due: Vec<(String, usize)> = Vec::new();
-    store::scan_open(conn, filter, &ctx.config.ladder, ctx.today, |inv| {
+    let left_out = store::scan_open(conn, filter, &ctx.config.ladder, ctx.today, |inv| {
         let a = assess_open(ctx, &scan, inv);
         for d in &a.due {
             if d.kind == DueKind::Letter
@@ -468,9 +468,15 @@ fn due_letters(ctx: &Context, args: &LetterArgs) -> Result<u8> {
         }
         Ok(())
     })?;
+    // An invoice that cannot be read is named; the letters of the others are written.
+    let done = if super::report_left_out(&left_out) {
+        exit::FAILURE
+    } else {
+        exit::OK
+    };
     if due.is_empty() {
         ctx.say("no letters are due today; nothing written");
-        return Ok(exit::OK);
+        return Ok(done);
     }
     let ladder = &ctx.config.ladder;
     let mut made = Vec::new();
@@ -571,7 +577,7 @@ fn due_letters(ctx: &Context, args: &LetterArgs) -> Result<u8> {
     } else {
         ctx.say("when they have gone out: dun log NUMBER letter (or run again with --log)");
     }
-    Ok(exit::OK)
+    Ok(done)
 }
 
 /// How company numbers are labelled in the letter's language.

@@ -186,7 +186,8 @@ pub(crate) fn date_arg(text: Option<&str>, what: &str, today: NaiveDate) -> Resu
 }
 
 /// Money for a person: `1,200.00 SEK`.
-pub(crate) fn human(minor: i64, code: &str) -> String {
+pub(crate) fn human(minor: impl Into<i128>, code: &str) -> String {
+    let minor: i128 = minor.into();
     match Currency::from_code(code) {
         Some(c) => format_human(minor, c, "en"),
         None => format!("{minor} {code}"),
@@ -194,11 +195,37 @@ pub(crate) fn human(minor: i64, code: &str) -> String {
 }
 
 /// Money for a machine: `1200.00`.
-pub(crate) fn plain(minor: i64, code: &str) -> String {
+pub(crate) fn plain(minor: impl Into<i128>, code: &str) -> String {
+    let minor: i128 = minor.into();
     match Currency::from_code(code) {
         Some(c) => crate::domain::money::format_plain(minor, c),
         None => minor.to_string(),
     }
+}
+
+/// Whether an error is about a stored value dun cannot read (a REAL where
+/// an amount should be, an impossible date): a bad record, not a broken store.
+pub(crate) fn is_bad_value(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<rusqlite::Error>(),
+            Some(
+                rusqlite::Error::FromSqlConversionFailure(..)
+                    | rusqlite::Error::InvalidColumnType(..)
+                    | rusqlite::Error::IntegralValueOutOfRange(..)
+            )
+        )
+    })
+}
+
+/// Invoices a command left out because their figures cannot be computed
+/// (SPEC.md §4 "One bad record cannot stop the others"): each is named on
+/// stderr; the command did everything else. Returns whether there were any.
+pub(crate) fn report_left_out(left_out: &[store::LeftOut]) -> bool {
+    for l in left_out {
+        eprintln!("error: invoice {} left out: {}", l.number, l.why);
+    }
+    !left_out.is_empty()
 }
 
 /// The facts of one invoice the ladder reads, owned.

@@ -160,8 +160,15 @@ pub fn overdue(ctx: &Context) -> Result<u8> {
     let mut failed = 0usize;
     // The addresses alone, written into one buffer per row.
     let mut email = String::new();
-    store::scan_open(db.conn(), filter, ladder, ctx.today, |inv| {
-        let cur = currency(&inv.currency)?;
+    let left_out = store::scan_open(db.conn(), filter, ladder, ctx.today, |inv| {
+        let cur = match currency(&inv.currency) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("error: invoice {} left out: {e:#}", inv.number);
+                failed += 1;
+                return Ok(());
+            }
+        };
         let a = assess_open(ctx, &scan, inv);
         let days = days_between(inv.due, ctx.today);
         let charges = if fees.statutory {
@@ -263,10 +270,15 @@ pub fn overdue(ctx: &Context) -> Result<u8> {
         }
     })?;
     drop(out);
-    if n == 0 && failed == 0 && ctx.format == Format::Table {
+    let bad_rows = super::report_left_out(&left_out);
+    if n == 0 && failed == 0 && !bad_rows && ctx.format == Format::Table {
         ctx.hint(format!("Nothing is overdue on {}.", ctx.today));
     }
-    Ok(if failed > 0 { exit::FAILURE } else { exit::OK })
+    Ok(if failed > 0 || bad_rows {
+        exit::FAILURE
+    } else {
+        exit::OK
+    })
 }
 
 /// The client's e-mail addresses without their display names, joined by

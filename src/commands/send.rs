@@ -30,8 +30,8 @@ use crate::mail::flowed::wrap_flowed;
 use crate::mail::message::{Outgoing, new_message_id};
 use crate::mail::smtp::{self, Delivered, Mailer};
 use crate::mail::templates::Templates;
-use crate::report::words;
 use crate::mail::vars::{FigureError, InvoiceFacts, Recipient, Road, VarsInput, message_vars};
+use crate::report::words;
 use crate::store::{self, ClientRow, NewLog, ScanContext, ScanFilter};
 use crate::{UsageError, domain::dates::add_days};
 
@@ -61,7 +61,13 @@ struct PlanMail {
 }
 
 /// Groups the e-mail actions due today by client and kind (rule 9).
-fn plan(ctx: &Context, conn: &Connection, client: Option<i64>, invoice: Option<i64>) -> Result<Vec<Planned>> {
+/// Also returns the invoices left out because they cannot be read.
+fn plan(
+    ctx: &Context,
+    conn: &Connection,
+    client: Option<i64>,
+    invoice: Option<i64>,
+) -> Result<(Vec<Planned>, Vec<store::LeftOut>)> {
     let scan = ScanContext::load(conn)?;
     let filter = ScanFilter {
         due_until: add_days(ctx.today, -i64::from(ctx.config.ladder.min_day())),
@@ -69,7 +75,7 @@ fn plan(ctx: &Context, conn: &Connection, client: Option<i64>, invoice: Option<i
         invoice_id: invoice,
     };
     let mut groups: BTreeMap<(String, bool), Planned> = BTreeMap::new();
-    store::scan_open(conn, filter, &ctx.config.ladder, ctx.today, |inv| {
+    let left_out = store::scan_open(conn, filter, &ctx.config.ladder, ctx.today, |inv| {
         let a = assess_open(ctx, &scan, inv);
         for d in &a.due {
             let escalate = match d.kind {
@@ -120,7 +126,7 @@ fn plan(ctx: &Context, conn: &Connection, client: Option<i64>, invoice: Option<i
             });
         }
     }
-    Ok(planned)
+    Ok((planned, left_out))
 }
 
 /// A message rendered from fresh data, with the log entries it will write.
@@ -648,6 +654,7 @@ fn send_locked(
     // anything is sent. With --resend-unknown the plan sees the unknown
     // entries as failed, but nothing is written until the user has said yes.
     let mut not_sent = Vec::new();
+    let mut left_out: Vec<store::LeftOut> = Vec::new();
     let (planned, previews) = {
         let tx = db.conn().unchecked_transaction()?;
         if resend {
@@ -657,14 +664,16 @@ fn send_locked(
             // A dry run plans with what it read but did not write.
             super::inbox::apply_pending(&tx, report, &ctx.now)?;
         }
-        let mut planned = plan(ctx, &tx, client, invoice)?;
+        let (mut planned, scan_left_out) = plan(ctx, &tx, client, invoice)?;
         except.apply(&mut planned);
+        left_out.extend(scan_left_out);
         let mut previews = Vec::new();
         let mut keep = Vec::new();
         for p in &planned {
             let prepared = match prepare(ctx, &tx, p, &templates, Recheck::Yes) {
-                // A figure dun cannot compute: that message is left out, the others go.
-                Err(e) if e.downcast_ref::<FigureError>().is_some() => {
+                // A figure dun cannot compute, or a stored value it cannot
+                // read: that message is left out, the others go.
+                Err(e) if e.downcast_ref::<FigureError>().is_some() || super::is_bad_value(&e) => {
                     not_sent.push(format!("{e:#}"));
                     keep.push(false);
                     continue;
@@ -701,8 +710,10 @@ fn send_locked(
     for n in &not_sent {
         eprintln!("error: not sent: {n}");
     }
+    let any_left_out = super::report_left_out(&left_out);
+    let addresses_ok = not_sent.is_empty() && !any_left_out;
     if previews.is_empty() {
-        if not_sent.is_empty() {
+        if addresses_ok {
             ctx.say(format!("Nothing to send today ({}).", ctx.today));
             return Ok(exit::OK);
         }
@@ -718,7 +729,7 @@ fn send_locked(
         for p in &previews {
             ctx.say(format!("  {}", describe(p)));
         }
-        return Ok(exit::OK);
+        return Ok(if addresses_ok { exit::OK } else { exit::SEND_FAILED });
     }
     if !args.yes {
         if !std::io::stdin().is_terminal() {
@@ -766,6 +777,7 @@ fn send_locked(
     for (i, p) in planned.iter().enumerate() {
         // Check again and write `pending`, in one transaction.
         let prepared = db.write(|tx| {
+            // Invoices left out here were named when the run was planned.
             let Some(prep) = prepare(ctx, tx, p, &templates, Recheck::Yes)? else {
                 return Ok(None);
             };
@@ -867,7 +879,7 @@ fn send_locked(
     // as its process is: nothing waits on this.
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let _ = db.write(|tx| store::end_send_run(tx, run, &now));
-    summarize(ctx, &tally, stopped, not_sent.is_empty())
+    summarize(ctx, &tally, stopped, addresses_ok)
 }
 
 /// The end of a run: what went, what did not, what nobody can tell.
@@ -897,11 +909,11 @@ fn summarize(
         eprintln!(
             "error: {} failed; {} logged as failed and the next dun send tries again",
             words::count(tally.failed.len(), "e-mail"),
-            format!(
-                "{} {}",
-                words::word(tally.failed.len(), "it"),
-                words::word(tally.failed.len(), "is")
-            )
+            if tally.failed.len() == 1 {
+                "it is"
+            } else {
+                "they are"
+            }
         );
     }
     if let Some((why, left)) = &stopped {
@@ -911,8 +923,9 @@ fn summarize(
             format!("these went out before it stopped: {}", tally.went_out.join(", "))
         };
         eprintln!(
-            "error: dun stopped sending: it could not record the next message before sending it ({why}); {} not tried; {before}",
-            format!("{} {}", words::count(*left, "e-mail"), words::word(*left, "was")),
+            "error: dun stopped sending: it could not record the next message before sending it ({why}); {} {} not tried; {before}",
+            words::count(*left, "e-mail"),
+            words::word(*left, "was"),
         );
     }
     let clean = tally.failed.is_empty()
@@ -997,7 +1010,7 @@ pub fn preview(ctx: &Context, args: PreviewArgs) -> Result<u8> {
     }
     // What `dun send` would send today, consolidated with the client's other invoices.
     let planned = if explicit.is_none() {
-        plan(ctx, conn, Some(inv.client_id), None)?
+        plan(ctx, conn, Some(inv.client_id), None)?.0
     } else {
         Vec::new()
     };
@@ -1054,7 +1067,16 @@ fn show_preview(ctx: &Context, inv: &store::InvoiceRow, prep: Prepared, note: &s
     }
     let o = &prep.outgoing;
     if !ctx.quiet {
-        let steps: Vec<String> = prep.entries.iter().map(|(_, n, s)| format!("{n} {s}")).collect();
+        // A message about thousands of invoices names the first few.
+        let mut steps: Vec<String> = prep
+            .entries
+            .iter()
+            .take(10)
+            .map(|(_, n, s)| format!("{n} {s}"))
+            .collect();
+        if prep.entries.len() > 10 {
+            steps.push(format!("and {} more", prep.entries.len() - 10));
+        }
         eprintln!("({note}: {})", steps.join(", "));
     }
     let mut out = std::io::stdout().lock();

@@ -57,6 +57,7 @@ pub struct Party<'a> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Charges {
     pub fee: i64,
+    /// Exact, or an error naming the invoice: never a saturated figure.
     pub interest: i64,
     /// Days of interest on the unpaid amount (today − due, at least 0).
     pub interest_days: i64,
@@ -142,7 +143,10 @@ impl FeeRules {
                 // Rounded once, half up, as law::interest rounds.
                 let denom: i128 = 365 * 1_000_000;
                 let num = minor_days.max(0) * i128::from(ppm);
-                i64::try_from((num + denom / 2) / denom).unwrap_or(i64::MAX)
+                // Past i64 (10^15 at 100 % for over 25 years) it is an
+                // error, never a wrapped or saturated figure.
+                i64::try_from((num + denom / 2) / denom)
+                    .map_err(|_| "its interest is too large to compute exactly".to_string())?
             }
         };
         Ok(Charges {

@@ -103,11 +103,16 @@ pub enum AmountError {
         exponent: u8,
         example: String,
     },
-    #[error("amount \"{0}\" is too large")]
-    TooLarge(String),
+    #[error("amount \"{input}\" is too large; dun takes at most {limit} (10^15 minor units)")]
+    TooLarge { input: String, limit: String },
     #[error("amount \"{0}\" is not a number; write it like 1200 or 1200.50")]
     Malformed(String),
 }
+
+/// The largest amount dun takes, in minor units (SPEC.md §4): far above any
+/// invoice, and small enough that interest on it over any span of dates is
+/// exact in an `i128`.
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000_000;
 
 /// Parses a plain decimal (`1200`, `1200.5`, `1200.50`) into minor units of
 /// `currency`. Zero is allowed here; callers that need a positive amount say so.
@@ -137,7 +142,10 @@ pub fn parse_amount(input: &str, currency: Currency) -> Result<i64, AmountError>
             example: format_plain(120050 * 10_i64.pow(exponent as u32) / 100, currency),
         });
     }
-    let too_large = || AmountError::TooLarge(input.to_string());
+    let too_large = || AmountError::TooLarge {
+        input: crate::domain::text::cut(input, 40),
+        limit: format_human(MAX_AMOUNT, currency, "en"),
+    };
     let scale = 10_i64.pow(exponent as u32);
     let whole: i64 = whole.parse().map_err(|_| too_large())?;
     let mut minor_frac: i64 = if frac.is_empty() {
@@ -152,8 +160,7 @@ pub fn parse_amount(input: &str, currency: Currency) -> Result<i64, AmountError>
         .checked_mul(scale)
         .and_then(|w| w.checked_add(minor_frac))
         .ok_or_else(too_large)?;
-    // Keep well inside i64 so that sums over many invoices cannot overflow.
-    if total > 1_000_000_000_000_000 {
+    if total > MAX_AMOUNT {
         return Err(too_large());
     }
     Ok(total)
@@ -179,8 +186,9 @@ pub fn parse_amount_lenient(input: &str, currency: Currency) -> Result<i64, Amou
 
 /// Formats minor units as a plain decimal with the currency's decimals:
 /// `1200.50`, `-3.10`, `5000` (JPY). For CSV, JSON and the command line.
-pub fn format_plain(minor: i64, currency: Currency) -> String {
-    Plain(minor, currency).to_string()
+/// Takes totals too: a sum over many invoices is an `i128`, exact.
+pub fn format_plain(minor: impl Into<i128>, currency: Currency) -> String {
+    write_plain(minor.into(), currency, &mut [0; 48]).to_string()
 }
 
 /// [`format_plain`] as a `Display`, for writers that should not allocate per
@@ -191,30 +199,35 @@ pub struct Plain(pub i64, pub Currency);
 impl Plain {
     /// The text, written from the right into `buf` (no formatter, no allocation).
     pub fn write_into(self, buf: &mut [u8; 32]) -> &str {
-        let Plain(minor, currency) = self;
-        let exp = usize::from(currency.exponent());
-        let mut abs = minor.unsigned_abs();
-        let mut i = buf.len();
-        let mut digits = 0;
-        loop {
-            i -= 1;
-            buf[i] = b'0' + (abs % 10) as u8;
-            abs /= 10;
-            digits += 1;
-            if digits == exp {
-                i -= 1;
-                buf[i] = b'.';
-            }
-            if abs == 0 && digits > exp {
-                break;
-            }
-        }
-        if minor < 0 {
-            i -= 1;
-            buf[i] = b'-';
-        }
-        std::str::from_utf8(&buf[i..]).expect("digits, a point and a sign are ASCII")
+        write_plain(i128::from(self.0), self.1, buf)
     }
+}
+
+/// The plain decimal of `minor`, written from the right into `buf` (big
+/// enough for any `i128`: 39 digits, a point and a sign).
+fn write_plain(minor: i128, currency: Currency, buf: &mut [u8]) -> &str {
+    let exp = usize::from(currency.exponent());
+    let mut abs = minor.unsigned_abs();
+    let mut i = buf.len();
+    let mut digits = 0;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (abs % 10) as u8;
+        abs /= 10;
+        digits += 1;
+        if digits == exp {
+            i -= 1;
+            buf[i] = b'.';
+        }
+        if abs == 0 && digits > exp {
+            break;
+        }
+    }
+    if minor < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    std::str::from_utf8(&buf[i..]).expect("digits, a point and a sign are ASCII")
 }
 
 impl fmt::Display for Plain {
@@ -232,7 +245,8 @@ impl serde::Serialize for Plain {
 /// Formats minor units for a person reading the given language, with the
 /// currency code: `1,200.50 EUR` (en), `1 200,50 EUR` (sv, ru), `1.200,50 EUR`
 /// (tr, ro).
-pub fn format_human(minor: i64, currency: Currency, lang: &str) -> String {
+pub fn format_human(minor: impl Into<i128>, currency: Currency, lang: &str) -> String {
+    let minor: i128 = minor.into();
     let (group, decimal) = match lang {
         "sv" | "ru" => ('\u{a0}', ','),
         "tr" | "ro" => ('.', ','),
@@ -240,8 +254,8 @@ pub fn format_human(minor: i64, currency: Currency, lang: &str) -> String {
     };
     // The plain text of the absolute amount, then grouped (`dun due` writes
     // one per row: no formatter, one allocation).
-    let mut buf = [0; 32];
-    let plain = Plain(minor, currency).write_into(&mut buf);
+    let mut buf = [0; 48];
+    let plain = write_plain(minor, currency, &mut buf);
     let plain = plain.strip_prefix('-').unwrap_or(plain);
     let (whole, frac) = match plain.split_once('.') {
         Some((w, f)) => (w, Some(f)),
@@ -271,7 +285,7 @@ pub fn format_human(minor: i64, currency: Currency, lang: &str) -> String {
 /// `1 200,00 руб.`, `1.200,00 lei`, `1.200,00 TL`), any other currency with
 /// its ISO code (`1 000,00 EUR`). Number and unit are held together by a
 /// no-break space, so that a wrapped line never splits them.
-pub fn format_message(minor: i64, currency: Currency, lang: &str) -> String {
+pub fn format_message(minor: impl Into<i128>, currency: Currency, lang: &str) -> String {
     let code = currency.code();
     let nb = '\u{a0}';
     let human = format_human(minor, currency, lang);
@@ -299,6 +313,12 @@ pub fn home_currency(lang: &str) -> &'static str {
         "tr" => "TRY",
         _ => "",
     }
+}
+
+/// Sums amounts exactly: no realistic number of invoices at the 10^15
+/// bound comes near `i128`'s range, so the sum never wraps.
+pub fn sum(amounts: impl IntoIterator<Item = i64>) -> i128 {
+    amounts.into_iter().map(i128::from).sum()
 }
 
 #[cfg(test)]
@@ -384,7 +404,7 @@ mod tests {
         }
         assert!(matches!(
             parse_amount("99999999999999999999", eur),
-            Err(AmountError::TooLarge(_))
+            Err(AmountError::TooLarge { .. })
         ));
     }
 
@@ -418,6 +438,20 @@ mod tests {
         assert_eq!(format_human(120050, eur, "tr"), "1.200,50 EUR");
         assert_eq!(format_human(123456789, cur("JPY"), "en"), "123,456,789 JPY");
         assert_eq!(format_human(5, eur, "ro"), "0,05 EUR");
+        assert_eq!(format_human(-120050, eur, "en"), "-1,200.50 EUR");
+    }
+
+    #[test]
+    fn totals_past_i64_are_formatted_exactly() {
+        let eur = cur("EUR");
+        let total = sum(std::iter::repeat_n(1_000_000_000_000_000, 9300));
+        assert_eq!(total, 9_300_000_000_000_000_000);
+        assert_eq!(format_plain(total, eur), "93000000000000000.00");
+        assert_eq!(format_human(total, eur, "en"), "93,000,000,000,000,000.00 EUR");
+        assert_eq!(
+            format_plain(i128::MIN, cur("JPY")),
+            "-170141183460469231731687303715884105728"
+        );
     }
 
     #[test]

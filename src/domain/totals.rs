@@ -18,10 +18,10 @@ impl Totals {
     }
 
     /// Adds `minor` to the total of `currency`.
-    pub fn add(&mut self, currency: &str, minor: i64) -> Result<(), String> {
+    pub fn add(&mut self, currency: &str, minor: impl Into<i128>) -> Result<(), String> {
         let sum = self.sums.entry(currency.to_string()).or_default();
         *sum = sum
-            .checked_add(i128::from(minor))
+            .checked_add(minor.into())
             .ok_or_else(|| format!("the total in {currency} is too large to add up"))?;
         Ok(())
     }

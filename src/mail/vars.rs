@@ -254,7 +254,8 @@ pub fn message_vars(input: &VarsInput) -> Result<MessageVars> {
             .or_else(|| (s.action == StepAction::Letter).then(|| "demand".to_string()))
     };
 
-    let mut totals: BTreeMap<String, i64> = BTreeMap::new();
+    // Exact: a sum over thousands of invoices at the 10^15 bound passes i64.
+    let mut totals: BTreeMap<String, i128> = BTreeMap::new();
     let mut any_charges = false;
     let mut invoices = Vec::new();
     let mut nth = 0usize;
@@ -265,18 +266,8 @@ pub fn message_vars(input: &VarsInput) -> Result<MessageVars> {
             Currency::from_code(&inv.currency).ok_or_else(|| anyhow!("unknown currency {}", inv.currency))?;
         let m = |minor: i64| money_h(minor, cur, lang);
         let c = charges(cfg, input.client, inv, &f.payments, input.today)?;
-        let total = inv
-            .balance()
-            .checked_add(c.fee)
-            .and_then(|t| t.checked_add(c.interest))
-            .ok_or_else(|| FigureError {
-                invoice: inv.number.clone(),
-                message: "the amount due is too large to compute".into(),
-            })?;
-        let sum = totals.entry(inv.currency.clone()).or_default();
-        *sum = sum
-            .checked_add(total)
-            .ok_or_else(|| anyhow!("the total in {} is too large to compute", inv.currency))?;
+        let total = i128::from(inv.balance()) + i128::from(c.fee) + i128::from(c.interest);
+        *totals.entry(inv.currency.clone()).or_default() += total;
         any_charges |= c.fee > 0 || c.interest > 0;
         if c.basis != Basis::None {
             basis = c.basis.clone();
@@ -325,7 +316,7 @@ pub fn message_vars(input: &VarsInput) -> Result<MessageVars> {
             balance: m(inv.balance()),
             fee: m(c.fee),
             interest: m(c.interest),
-            total: m(total),
+            total: money_h(total, cur, lang),
             has_payments: inv.paid > 0,
             has_fee: c.fee > 0,
             has_interest: c.interest > 0,
@@ -528,7 +519,7 @@ pub fn message_vars(input: &VarsInput) -> Result<MessageVars> {
     };
 
     let home = home_currency(lang);
-    let mut total_list: Vec<(&String, &i64)> = totals.iter().collect();
+    let mut total_list: Vec<(&String, &i128)> = totals.iter().collect();
     total_list.sort_by_key(|(code, _)| (code.as_str() != home, code.to_string()));
     let sender = &cfg.sender;
     let client = input.client;

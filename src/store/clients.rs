@@ -147,17 +147,29 @@ pub fn all_clients(conn: &Connection) -> Result<Vec<ClientRow>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Open balances per client and currency, for `client list`.
-pub fn open_balances(conn: &Connection) -> Result<Vec<(i64, String, i64, i64)>> {
+/// Open balances per client and currency, for `client list`: (client,
+/// currency, open invoices, balance). Summed in Rust, exactly: an SQL SUM
+/// over a client's invoices overflows past i64 (reliability report F2).
+pub fn open_balances(conn: &Connection) -> Result<Vec<(i64, String, i64, i128)>> {
     let mut stmt = conn.prepare(
-        "SELECT i.client_id, i.currency, COUNT(*),
-                SUM(i.amount - i.write_down
-                    - COALESCE((SELECT SUM(p.amount) FROM payment p WHERE p.invoice_id = i.id), 0))
-         FROM invoice i WHERE i.closed IS NULL
-         GROUP BY i.client_id, i.currency ORDER BY i.client_id, i.currency",
+        "SELECT i.client_id, i.currency,
+                i.amount - i.write_down
+                    - COALESCE((SELECT SUM(p.amount) FROM payment p WHERE p.invoice_id = i.id), 0)
+         FROM invoice i WHERE i.closed IS NULL ORDER BY i.client_id, i.currency",
     )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut rows = stmt.query([])?;
+    let mut out: Vec<(i64, String, i64, i128)> = Vec::new();
+    while let Some(r) = rows.next()? {
+        let (client, currency, balance): (i64, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        match out.last_mut() {
+            Some(last) if last.0 == client && last.1 == currency => {
+                last.2 += 1;
+                last.3 += i128::from(balance);
+            }
+            _ => out.push((client, currency, 1, i128::from(balance))),
+        }
+    }
+    Ok(out)
 }
 
 pub fn escalation_contacts(conn: &Connection, client_id: i64) -> Result<Vec<EscalationContact>> {

@@ -149,7 +149,8 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON").map_err(explain)?;
         // The kept ladder state's triggers sort a few rows on every write
         // (migration 0007): in memory, not in a temporary file each time.
-        conn.pragma_update(None, "temp_store", "MEMORY").map_err(explain)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")
+            .map_err(explain)?;
         let mut store = Store {
             conn,
             path: path.to_path_buf(),

@@ -13,6 +13,11 @@
 //! invoice comes. Holds, bounces and escalation contacts are few and loaded
 //! up front. A count of the open invoices guards against a damaged state
 //! (`dun check`).
+//!
+//! One invoice whose row cannot be read (a value of the wrong type, an
+//! impossible date, payments past any sum) is left out and returned, named;
+//! the others are read (reliability report F3: one bad record cannot stop
+//! everyone's reminders).
 
 use std::collections::{HashMap, HashSet};
 
@@ -67,6 +72,13 @@ impl OpenInvoice {
     pub fn emails(&self) -> Vec<String> {
         split_emails(&self.client_emails)
     }
+}
+
+/// An invoice the scan could not read; the others were read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeftOut {
+    pub number: String,
+    pub why: String,
 }
 
 /// Which open invoices to read.
@@ -199,14 +211,14 @@ ORDER BY s.due, s.invoice_id, l.id";
 
 /// Calls `each` for every open invoice that passes `filter`, in due-date
 /// order, with its facts for `ladder` on `today`. The invoice value is reused
-/// between calls.
+/// between calls. The invoices that cannot be read are returned, named.
 pub fn scan_open(
     conn: &Connection,
     filter: ScanFilter,
     ladder: &Ladder,
     today: NaiveDate,
     mut each: impl FnMut(&OpenInvoice) -> Result<()>,
-) -> Result<()> {
+) -> Result<Vec<LeftOut>> {
     // Both cursors read one snapshot (outside a transaction each statement
     // would read its own).
     let own_tx = conn.is_autocommit();
@@ -217,7 +229,7 @@ pub fn scan_open(
     if own_tx {
         // A read transaction: ending it changes nothing, whatever happened.
         let end = conn.execute_batch(if result.is_ok() { "COMMIT" } else { "ROLLBACK" });
-        return result.and(end.map_err(Into::into));
+        return end.map_err(anyhow::Error::from).and(result);
     }
     result
 }
@@ -228,7 +240,7 @@ fn scan_in_snapshot(
     ladder: &Ladder,
     today: NaiveDate,
     each: &mut impl FnMut(&OpenInvoice) -> Result<()>,
-) -> Result<()> {
+) -> Result<Vec<LeftOut>> {
     let params = named_params! {
         ":today": today,
         ":due_until": filter.due_until,
@@ -244,11 +256,15 @@ fn scan_in_snapshot(
     })?;
     let mut inv = OpenInvoice::default();
     let mut seen: i64 = 0;
+    let mut left_out = Vec::new();
+    let mut skipped = HashSet::new();
     // Until the first invoice whose log must be read, no log cursor is open.
     let mut needs_log = false;
     while let Some(r) = invoices.next()? {
-        read_invoice(r, &mut inv, ladder, today)?;
         seen += 1;
+        if !read_or_leave_out(r, &mut inv, ladder, today, &mut left_out, &mut skipped)? {
+            continue;
+        }
         if inv.read_log {
             needs_log = true;
             break;
@@ -256,7 +272,8 @@ fn scan_in_snapshot(
         each(&inv)?;
     }
     if !needs_log {
-        return all_seen(seen, expected, filter);
+        all_seen(seen, expected, filter)?;
+        return Ok(left_out);
     }
     let mut log_stmt = conn.prepare_cached(SCAN_LOG_SQL)?;
     let mut logs = log_stmt.query(params)?;
@@ -265,17 +282,49 @@ fn scan_in_snapshot(
         rows: logs,
         contacts: Vec::new(),
     };
-    log.read_into(&mut inv, ladder, today)?;
+    log.read_into(&mut inv, ladder, today, &skipped)?;
     each(&inv)?;
     while let Some(r) = invoices.next()? {
-        read_invoice(r, &mut inv, ladder, today)?;
         seen += 1;
+        if !read_or_leave_out(r, &mut inv, ladder, today, &mut left_out, &mut skipped)? {
+            continue;
+        }
         if inv.read_log {
-            log.read_into(&mut inv, ladder, today)?;
+            log.read_into(&mut inv, ladder, today, &skipped)?;
         }
         each(&inv)?;
     }
-    all_seen(seen, expected, filter)
+    all_seen(seen, expected, filter)?;
+    Ok(left_out)
+}
+
+/// Reads one row into `inv`, or, when it cannot be read, names it in
+/// `left_out` (and its id in `skipped`, so that its log entries are passed
+/// over). Whether `inv` holds the row.
+fn read_or_leave_out(
+    r: &rusqlite::Row,
+    inv: &mut OpenInvoice,
+    ladder: &Ladder,
+    today: NaiveDate,
+    left_out: &mut Vec<LeftOut>,
+    skipped: &mut HashSet<i64>,
+) -> Result<bool> {
+    let Err(e) = read_invoice(r, inv, ladder, today) else {
+        return Ok(true);
+    };
+    // The key of the kept state is an integer (its primary key): without
+    // it nothing can be said about the row, and the scan stops.
+    let id: i64 = r.get(0)?;
+    let number = match r.get_ref(1)?.as_str() {
+        Ok(n) => n.to_string(),
+        Err(_) => format!("with id {id}"),
+    };
+    skipped.insert(id);
+    left_out.push(LeftOut {
+        number,
+        why: format!("{e:#}"),
+    });
+    Ok(false)
 }
 
 /// The scan saw as many open invoices as the invoice table has.
@@ -307,6 +356,10 @@ fn read_invoice(r: &rusqlite::Row, inv: &mut OpenInvoice, ladder: &Ladder, today
     inv.entered_on = kept_date(12)?;
     inv.amount = r.get(9).map_err(|e| damaged(number, e))?;
     inv.paid = r.get(17).map_err(|e| damaged(number, e))?;
+    // The balance is amount − paid everywhere: it must be a figure.
+    if inv.amount.checked_sub(inv.paid).is_none() {
+        return Err(anyhow!("its payments add up past any amount dun can hold"));
+    }
     let last_email = kept_date_opt(r, 14, number)?;
     let last_reply = kept_date_opt(r, 15, number)?;
     let last_contact = kept_date_opt(r, 16, number)?;
@@ -351,8 +404,12 @@ fn read_invoice(r: &rusqlite::Row, inv: &mut OpenInvoice, ladder: &Ladder, today
     Ok(())
 }
 
+/// A value of the kept state that is not what dun writes: either the
+/// state or the invoice's own records hold it (`dun check` tells which).
 fn damaged(number: &str, what: impl std::fmt::Display) -> anyhow::Error {
-    anyhow!("the kept ladder state of invoice {number} is damaged ({what}); run dun check --repair")
+    anyhow!(
+        "the kept ladder state of invoice {number} cannot be read ({what}); dun check compares it with the invoice's records and dun check --repair rebuilds it from them"
+    )
 }
 
 /// A date column of the kept state, parsed from its bytes.
@@ -383,11 +440,22 @@ struct LogCursor<'s> {
 impl LogCursor<'_> {
     /// Reads `inv`'s entries (the next ones: both cursors follow (due, id))
     /// and reduces them as the ladder does.
-    fn read_into(&mut self, inv: &mut OpenInvoice, ladder: &Ladder, today: NaiveDate) -> Result<()> {
+    /// Entries of invoices the scan left out (`skipped`) are passed over.
+    fn read_into(
+        &mut self,
+        inv: &mut OpenInvoice,
+        ladder: &Ladder,
+        today: NaiveDate,
+        skipped: &HashSet<i64>,
+    ) -> Result<()> {
         self.contacts.clear();
         inv.last_contact = None;
         let mut latest_letter: Vec<Option<NaiveDate>> = vec![None; ladder.steps().len()];
         while let Some(entry) = self.pending.take() {
+            if entry.invoice_id != inv.id && skipped.contains(&entry.invoice_id) {
+                self.pending = next_log(&mut self.rows)?;
+                continue;
+            }
             if entry.invoice_id != inv.id {
                 self.pending = Some(entry);
                 break;

@@ -871,3 +871,247 @@ fn f11_an_ipv6_loopback_host_in_brackets_is_reached() {
     send(&env, &[]).ok();
     assert_eq!(server.count(), 1);
 }
+
+// ---------------------------------------------------------------------------
+// F2: money never wraps. F3: one bad record cannot stop the others.
+
+/// `minor` (an exact i128) as dun writes money for a person in English.
+fn human_eur(minor: i128) -> String {
+    let whole = (minor / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{grouped}.{:02} EUR", minor % 100)
+}
+
+#[test]
+fn f2_totals_past_i64_are_exact_everywhere() {
+    const N: i64 = 9300;
+    const BOUND: i64 = 1_000_000_000_000_000; // 10^15 minor units, the largest amount
+    let env = env_with("");
+    env.ok(&[
+        "client",
+        "add",
+        "Big Corp",
+        "--handle",
+        "big",
+        "--email",
+        "big@ovf.example",
+    ]);
+    env.ok(&[
+        "invoice",
+        "add",
+        "BIG-1",
+        "--client",
+        "big",
+        "--amount",
+        "10000000000000.00",
+        "--issued",
+        "2026-10-03",
+        "--due",
+        MONDAY,
+    ]);
+    // The bound itself is accepted, one unit more is refused naming the limit.
+    let err = env
+        .run(&[
+            "invoice",
+            "add",
+            "BIG-X",
+            "--client",
+            "big",
+            "--amount",
+            "10000000000000.01",
+        ])
+        .fails(1)
+        .to_string();
+    assert!(
+        err.contains("10000000000000.01") && err.contains("10,000,000,000,000"),
+        "{err}"
+    );
+    // The other invoices as dun stores them, copied from the first in SQL
+    // (9,299 runs of `dun invoice add` would take minutes).
+    Connection::open(env.db())
+        .unwrap()
+        .execute_batch(&format!(
+            "WITH RECURSIVE n(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM n WHERE i < {N})
+             INSERT INTO invoice (number, client_id, issued, due, amount, currency, entered_on, created_at)
+             SELECT 'BIG-' || i, client_id, issued, due, amount, currency, entered_on, created_at
+             FROM n, invoice WHERE number = 'BIG-1';"
+        ))
+        .unwrap();
+    let total = i128::from(N) * i128::from(BOUND);
+    assert!(total > i128::from(i64::MAX));
+    let (human, plain) = (human_eur(total), format!("{}.{:02}", total / 100, total % 100));
+
+    let due = env.ok(&["due"]);
+    assert!(
+        due.contains(&format!("{N} invoices need attention: {human} outstanding")),
+        "{}",
+        due.lines().last().unwrap_or("")
+    );
+    let show = env.ok(&["client", "show", "big"]);
+    assert!(
+        show.contains(&format!("Outstanding: {human}")),
+        "{}",
+        show.lines().last().unwrap_or("")
+    );
+    let json = env.run(&["client", "show", "big", "--format", "json"]).json();
+    assert_eq!(json["outstanding"][0]["balance"], plain.as_str());
+    let list = env.run(&["client", "list", "--format", "json"]).json();
+    assert!(list[0]["balance"].as_str().unwrap().contains(&plain), "{list}");
+    for text in [&show, &due] {
+        assert!(
+            !text.contains(": -") && !text.contains(" -9"),
+            "a negative figure"
+        );
+    }
+}
+
+#[test]
+fn f2_interest_over_thousands_of_years_is_exact_or_an_error_never_saturated() {
+    // 1,800,000 days (about 4,900 years) at 100 %: each invoice's interest
+    // fits in i64, the sum of the two messages' totals does not.
+    use chrono::Datelike;
+    let day0 = chrono::NaiveDate::from_ymd_opt(0, 1, 2).unwrap();
+    let mut today = day0 + chrono::TimeDelta::days(1_800_000);
+    while today.weekday().number_from_monday() > 5 {
+        today += chrono::TimeDelta::days(1); // a sending day: both reminders go in one message
+    }
+    let days = i128::from((today - day0).num_days());
+    let mut env = env_with("[fees]\ninterest_percent = 100.0\n");
+    env.set_today(&today.to_string());
+    env.ok(&[
+        "client",
+        "add",
+        "Old Corp",
+        "--handle",
+        "old",
+        "--email",
+        "old@x.example",
+    ]);
+    for n in ["OLD-1", "OLD-2"] {
+        env.ok(&[
+            "invoice",
+            "add",
+            n,
+            "--client",
+            "old",
+            "--amount",
+            "10000000000000.00",
+            "--issued",
+            "0000-01-01",
+            "--due",
+            "0000-01-02",
+        ]);
+    }
+    // 100 % a year, actual/365, rounded half up once.
+    let interest = (1_000_000_000_000_000i128 * days * 2 + 365) / (365 * 2);
+    let json = env.run(&["invoice", "show", "OLD-1", "--format", "json"]).json();
+    assert_eq!(
+        json["interest"].as_str().unwrap(),
+        format!("{}.{:02}", interest / 100, interest % 100)
+    );
+    let preview = env.ok(&["preview", "OLD-1"]);
+    let each = interest + 1_000_000_000_000_000;
+    assert!(2 * each > i128::from(i64::MAX), "the case is past i64");
+    // The figure as the message writes it (number, no-break space, code).
+    let total = human_eur(2 * each).replace(' ', "\u{a0}");
+    assert!(
+        preview.contains(&total),
+        "the message's total {total} is not in:\n{preview}"
+    );
+
+    // On the last day dun keeps, one invoice's interest passes i64: an error
+    // that names it, never i64::MAX shown as a figure.
+    env.set_today("9999-12-31");
+    let err = env
+        .run(&["invoice", "show", "OLD-1", "--format", "json"])
+        .fails(1)
+        .to_string();
+    assert!(err.contains("OLD-1") && err.contains("too large"), "{err}");
+    let run = env.run(&["overdue", "--format", "csv"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("OLD-1") && !run.stdout.contains("92233720368547758"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn f3_one_invoice_that_cannot_be_read_stops_nobody_else() {
+    let server = SmtpServer::start();
+    let mut env = env_with(&server.smtp_section());
+    add_clients(&env, 3);
+    // The report's case: figures whose product passes i64 in SQL.
+    env.ok(&[
+        "invoice",
+        "add",
+        "OLD-1",
+        "--client",
+        "c1",
+        "--amount",
+        "10000000000000.00",
+        "--issued",
+        "0000-01-01",
+        "--due",
+        "0000-01-02",
+    ]);
+    env.ok(&["pay", "OLD-1", "5000000000000", "--on", "0000-01-03"]);
+    for args in [
+        &["due"][..],
+        &["overdue", "--format", "csv"],
+        &["send", "--dry-run"],
+    ] {
+        let run = env.run(args);
+        assert!(run.ok().contains("E-3") || args[0] != "due", "{args:?}: {run:?}");
+    }
+    // Records no dun writes, as a hand edit or a damaged page leaves them:
+    // a REAL where an amount belongs, on an invoice and on a payment.
+    env.ok(&["pay", "E-2", "1"]);
+    env.set_today("2026-11-03"); // E-1…E-3 overdue by a day, their reminders due
+    let conn = Connection::open(env.db()).unwrap();
+    conn.execute_batch(
+        "UPDATE invoice SET amount = 1.5 WHERE number = 'E-1';
+         UPDATE payment SET amount = 2.5 WHERE invoice_id = (SELECT id FROM invoice WHERE number = 'E-2');",
+    )
+    .unwrap();
+    drop(conn);
+    for args in [
+        &["due"][..],
+        &["overdue", "--format", "csv"],
+        &["due", "--format", "json"],
+    ] {
+        let run = env.run(args);
+        assert_eq!(run.code, 1, "{args:?}: {run:?}");
+        assert!(
+            run.stdout.contains("E-3") && run.stdout.contains("OLD-1"),
+            "{args:?}: {}",
+            run.stdout
+        );
+        assert!(
+            !run.stdout.contains("E-1,") && !run.stdout.contains("\"E-1\""),
+            "{args:?}"
+        );
+        for bad in ["E-1", "E-2"] {
+            assert!(
+                run.stderr.contains(&format!("error: invoice {bad} left out")),
+                "{args:?}: {}",
+                run.stderr
+            );
+        }
+    }
+    let run = send(&env, &[]);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(run.stderr.contains("invoice E-1 left out"), "{}", run.stderr);
+    let got: Vec<String> = server.messages().iter().map(|m| m.text()).collect();
+    assert_eq!(invoices_in(&got), ["E-3"], "the others were sent");
+    assert_eq!(
+        server.count(),
+        2,
+        "E-3 and OLD-1's client c1 (OLD-1 with E-1 left out)"
+    );
+}
