@@ -538,8 +538,8 @@ pub struct LetterArgs {
     /// Record each letter in the contact log, as dun log NUMBER letter does
     #[arg(long)]
     pub log: bool,
-    /// Days the client is given to pay [default: 14, or more where the client's law asks for more]
-    #[arg(long, value_name = "DAYS")]
+    /// Days the client is given to pay, 1 to 365 [default: 14, or more where the client's law asks for more]
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=365))]
     pub deadline: Option<u32>,
 }
 

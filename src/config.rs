@@ -457,6 +457,10 @@ impl Config {
         {
             bail!("{}[sender] name: must be one line", line_of("name"));
         }
+        if let Some(name) = s.name.as_deref().filter(|n| !n.trim().is_empty()) {
+            crate::domain::text::check_line("[sender] name", name)
+                .map_err(|e| anyhow!("{}{e}", line_of("name")))?;
+        }
         let address = match &s.address {
             Some(a) => check_address(a)
                 .map_err(|e| anyhow!("{}[sender] {e}", line_of("address")))?

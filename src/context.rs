@@ -77,10 +77,12 @@ pub fn config_path(global: &Global) -> Result<PathBuf> {
 impl Context {
     pub fn resolve(global: &Global) -> Result<Context> {
         let clock = chrono::Local::now().date_naive();
+        // Parsed as every date on the command line is (an empty DUN_TODAY is unset).
         let typed_today = global
             .today
             .clone()
-            .or_else(|| std::env::var("DUN_TODAY").ok().filter(|v| !v.is_empty()));
+            .filter(|t| !t.trim().is_empty())
+            .or_else(|| std::env::var("DUN_TODAY").ok().filter(|v| !v.trim().is_empty()));
         let today = match &typed_today {
             Some(t) => parse_date(t, clock).map_err(|e| anyhow!("--today/DUN_TODAY: {e}"))?,
             None => clock,

@@ -44,6 +44,18 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     }
 }
 
+/// An error line a person can read: one that quotes a huge value somewhere
+/// (a 100 KB argument) keeps its beginning and its end, where the advice is.
+pub fn readable(message: &str) -> String {
+    let n = message.chars().count();
+    if n <= 1000 {
+        return message.to_string();
+    }
+    let head: String = message.chars().take(500).collect();
+    let tail: String = message.chars().skip(n - 300).collect();
+    format!("{head} … ({} characters left out) … {tail}", n - 800)
+}
+
 /// `dun overdue | head` closes the pipe early: that is not a failure.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     use std::io::ErrorKind::BrokenPipe;

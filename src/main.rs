@@ -13,7 +13,7 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             let message = format!("{err:#}");
-            eprintln!("error: {}", message.replace('\n', " "));
+            eprintln!("error: {}", dun::readable(&message.replace('\n', " ")));
             ExitCode::from(dun::exit_code(&err))
         }
     }

@@ -570,6 +570,7 @@ struct StatementContact {
 }
 
 fn show(ctx: &Context, handle: &str) -> Result<u8> {
+    super::refuse_csv(ctx, "client show")?;
     let db = ctx.open_store()?;
     let conn = db.conn();
     let c = require_client(conn, handle)?;

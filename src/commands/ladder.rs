@@ -51,7 +51,7 @@ pub fn ladder(ctx: &Context) -> Result<u8> {
         })?;
     }
     r.finish(&["step", "day", "action", "repeat", "template"])?;
-    if ctx.format == Format::Table && !ctx.quiet {
+    if ctx.format == Format::Table && !ctx.quiet && ctx.stdout_tty {
         let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
         let days: Vec<&str> = names
             .iter()

@@ -31,7 +31,7 @@ pub fn log(ctx: &Context, a: LogArgs) -> Result<u8> {
         .map(Outcome::parse)
         .transpose()
         .map_err(|m| anyhow!(m))?;
-    let on = date_arg(a.on.as_deref(), "--on", ctx.today)?;
+    let on = super::past_date_arg(a.on.as_deref(), "--on", ctx.today)?;
     let until = a
         .until
         .as_deref()

@@ -32,6 +32,7 @@ use crate::domain::dates::parse_date;
 use crate::domain::ladder::{Case, Contact, Hold};
 use crate::domain::money::{Currency, format_human, parse_amount};
 use crate::domain::naming;
+use crate::domain::text::cut;
 use crate::exit;
 use crate::store::{self, ClientRow, InvoiceRow};
 
@@ -113,6 +114,8 @@ pub(crate) fn require_client(conn: &Connection, typed: &str) -> Result<ClientRow
     if let Some(c) = store::find_client(conn, t)? {
         return Ok(c);
     }
+    // Errors quote at most 60 characters of what was typed.
+    let shown = cut(t, 60);
     let clients = store::all_clients(conn)?;
     let pairs: Vec<(&str, &str)> = clients
         .iter()
@@ -129,13 +132,13 @@ pub(crate) fn require_client(conn: &Connection, typed: &str) -> Result<ClientRow
     match naming::resolve_client(t, &pairs) {
         naming::Resolved::Found(i) => Ok(clients[i].clone()),
         naming::Resolved::Ambiguous(ids) => Err(anyhow!(
-            "client `{t}` could be {}; give more of the handle",
+            "client `{shown}` could be {}; give more of the handle",
             quote(&ids)
         )),
         naming::Resolved::Unknown(ids) if ids.is_empty() => {
-            Err(anyhow!("no client `{t}` (dun client list shows the handles)"))
+            Err(anyhow!("no client `{shown}` (dun client list shows the handles)"))
         }
-        naming::Resolved::Unknown(ids) => Err(anyhow!("no client `{t}`; did you mean {}?", quote(&ids))),
+        naming::Resolved::Unknown(ids) => Err(anyhow!("no client `{shown}`; did you mean {}?", quote(&ids))),
     }
 }
 
@@ -147,17 +150,18 @@ pub(crate) fn require_invoice(conn: &Connection, number: &str, today: NaiveDate)
     if let Some(inv) = store::find_invoice(conn, n, today)? {
         return Ok(inv);
     }
+    let shown = cut(n, 60);
     // Only on a miss: one pass over the numbers' index.
     let numbers = store::invoice_numbers(conn)?;
     let refs: Vec<&str> = numbers.iter().map(String::as_str).collect();
     let near: Vec<&str> = naming::nearest(n, &refs).into_iter().map(|i| refs[i]).collect();
     match near.as_slice() {
         [] => Err(anyhow!(
-            "invoice {n} not found (dun invoice list shows the numbers)"
+            "invoice {shown} not found (dun invoice list shows the numbers)"
         )),
-        [one] => Err(anyhow!("invoice {n} not found; did you mean {one}?")),
+        [one] => Err(anyhow!("invoice {shown} not found; did you mean {one}?")),
         [init @ .., last] => Err(anyhow!(
-            "invoice {n} not found; did you mean {} or {last}?",
+            "invoice {shown} not found; did you mean {} or {last}?",
             init.join(", ")
         )),
     }
@@ -165,7 +169,10 @@ pub(crate) fn require_invoice(conn: &Connection, number: &str, today: NaiveDate)
 
 pub(crate) fn currency(code: &str) -> Result<Currency> {
     Currency::from_code(code).ok_or_else(|| {
-        anyhow!("currency \"{code}\" is not an ISO 4217 code; use one like EUR, SEK, USD, TRY, RUB, RON")
+        anyhow!(
+            "currency \"{}\" is not an ISO 4217 code; use one like EUR, SEK, USD, TRY, RUB, RON",
+            cut(code, 20)
+        )
     })
 }
 
@@ -173,7 +180,10 @@ pub(crate) fn currency(code: &str) -> Result<Currency> {
 pub(crate) fn positive_amount(text: &str, currency: Currency) -> Result<i64> {
     let minor = parse_amount(text, currency).map_err(|e| anyhow!("{e}"))?;
     if minor == 0 {
-        return Err(anyhow!("amount \"{text}\" is zero; give an amount above 0"));
+        return Err(anyhow!(
+            "amount \"{}\" is zero; give an amount above 0",
+            cut(text, 40)
+        ));
     }
     Ok(minor)
 }
@@ -183,6 +193,19 @@ pub(crate) fn date_arg(text: Option<&str>, what: &str, today: NaiveDate) -> Resu
         None => Ok(today),
         Some(t) => parse_date(t, today).map_err(|e| anyhow!("{what}: {e}")),
     }
+}
+
+/// The date something already happened (a payment arrived, a call was
+/// made): not after *today*. A date in the future is a typo, and a contact
+/// logged in 9999 would hold the ladder until then.
+pub(crate) fn past_date_arg(text: Option<&str>, what: &str, today: NaiveDate) -> Result<NaiveDate> {
+    let d = date_arg(text, what, today)?;
+    if d > today {
+        return Err(anyhow!(
+            "{what} {d} is after today ({today}); give the day it happened, today or earlier"
+        ));
+    }
+    Ok(d)
 }
 
 /// Money for a person: `1,200.00 SEK`.
@@ -201,6 +224,18 @@ pub(crate) fn plain(minor: impl Into<i128>, code: &str) -> String {
         Some(c) => crate::domain::money::format_plain(minor, c),
         None => minor.to_string(),
     }
+}
+
+/// `client show` and `invoice show` print one record with its lists inside:
+/// JSON or a table, never a CSV that is not one.
+pub(crate) fn refuse_csv(ctx: &Context, what: &str) -> Result<()> {
+    if ctx.format == crate::cli::Format::Csv {
+        return Err(crate::UsageError(format!(
+            "dun {what} has no CSV form (one record with lists inside is not a table); use --format json, or the list command with --format csv"
+        ))
+        .into());
+    }
+    Ok(())
 }
 
 /// Whether an error is about a stored value dun cannot read (a REAL where
@@ -408,7 +443,8 @@ pub(crate) fn require_step(ladder: &crate::domain::ladder::Ladder, step: String)
     }
     let names: Vec<_> = ladder.steps().iter().map(|s| s.name.as_str()).collect();
     Err(anyhow!(
-        "step \"{step}\" is not on the ladder; use one of: {} (dun ladder shows them)",
+        "step \"{}\" is not on the ladder; use one of: {} (dun ladder shows them)",
+        cut(&step, 40),
         names.join(", ")
     ))
 }

@@ -3,7 +3,7 @@
 use anyhow::{Result, anyhow, bail};
 use rusqlite::Connection;
 
-use super::{currency, date_arg, human, non_empty, plain, positive_amount, require_invoice};
+use super::{currency, human, non_empty, past_date_arg, plain, positive_amount, require_invoice};
 use crate::context::Context;
 use crate::domain::text::{check_line, check_note};
 use crate::exit;
@@ -88,7 +88,7 @@ pub fn pay(
     method: Option<String>,
     note: Option<String>,
 ) -> Result<u8> {
-    let on = date_arg(on, "--on", ctx.today)?;
+    let on = past_date_arg(on, "--on", ctx.today)?;
     let method = non_empty(method)
         .map(|m| check_line("method", &m))
         .transpose()
@@ -144,7 +144,7 @@ pub fn settle(
     on: Option<&str>,
     note: Option<String>,
 ) -> Result<u8> {
-    let on = date_arg(on, "--on", ctx.today)?;
+    let on = past_date_arg(on, "--on", ctx.today)?;
     let note = non_empty(note)
         .map(|n| check_note("note", &n))
         .transpose()

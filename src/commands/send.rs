@@ -695,10 +695,18 @@ fn send_locked(
                     ));
                     keep.push(false);
                 }
-                Some(prep) => {
-                    previews.push(prep);
-                    keep.push(true);
-                }
+                Some(prep) => match prep.outgoing.build(SystemTime::now()) {
+                    // A message no server would take (a header line past 998
+                    // octets, an address lettre refuses): said now, not sent.
+                    Err(e) => {
+                        not_sent.push(format!("{}: {e:#}", describe(&prep)));
+                        keep.push(false);
+                    }
+                    Ok(_) => {
+                        previews.push(prep);
+                        keep.push(true);
+                    }
+                },
                 None => keep.push(false),
             }
         }

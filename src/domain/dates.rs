@@ -2,6 +2,10 @@
 
 use chrono::{Days, NaiveDate};
 
+/// The last day dun keeps: dates are stored as `YYYY-MM-DD` text and
+/// compared as text, so a five-digit year would sort wrong.
+pub const LAST_DAY: NaiveDate = NaiveDate::from_ymd_opt(9999, 12, 31).expect("a real date");
+
 /// Parses a date typed on the command line, relative to `today`.
 pub fn parse_date(input: &str, today: NaiveDate) -> Result<NaiveDate, String> {
     let s = input.trim();
@@ -20,7 +24,8 @@ pub fn parse_date(input: &str, today: NaiveDate) -> Result<NaiveDate, String> {
         });
     if !well_formed {
         return Err(format!(
-            "date \"{input}\" is not a date; write YYYY-MM-DD (like 2026-12-04), today or yesterday"
+            "date \"{}\" is not a date; write YYYY-MM-DD (like 2026-12-04), today or yesterday",
+            super::text::cut(input, 40)
         ));
     }
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {

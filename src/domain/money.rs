@@ -119,10 +119,10 @@ pub const MAX_AMOUNT: i64 = 1_000_000_000_000_000;
 pub fn parse_amount(input: &str, currency: Currency) -> Result<i64, AmountError> {
     let s = input.trim();
     if s.starts_with('-') {
-        return Err(AmountError::Negative(input.to_string()));
+        return Err(AmountError::Negative(crate::domain::text::cut(input, 40)));
     }
     if s.contains(',') {
-        return Err(AmountError::Comma(input.to_string()));
+        return Err(AmountError::Comma(crate::domain::text::cut(input, 40)));
     }
     let (whole, frac) = match s.split_once('.') {
         Some((w, f)) => (w, Some(f)),
@@ -130,13 +130,13 @@ pub fn parse_amount(input: &str, currency: Currency) -> Result<i64, AmountError>
     };
     let digits_only = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
     if !digits_only(whole) || frac.is_some_and(|f| !digits_only(f)) {
-        return Err(AmountError::Malformed(input.to_string()));
+        return Err(AmountError::Malformed(crate::domain::text::cut(input, 40)));
     }
     let frac = frac.unwrap_or("");
     let exponent = currency.exponent();
     if frac.len() > exponent as usize {
         return Err(AmountError::TooManyDecimals {
-            input: input.to_string(),
+            input: crate::domain::text::cut(input, 40),
             currency,
             exponent,
             example: format_plain(120050 * 10_i64.pow(exponent as u32) / 100, currency),

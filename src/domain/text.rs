@@ -22,7 +22,8 @@ pub fn check_language(lang: &str) -> Result<String, String> {
         Ok(l)
     } else {
         Err(format!(
-            "language \"{lang}\" is not one dun writes; use one of: {}",
+            "language \"{}\" is not one dun writes; use one of: {}",
+            cut(lang, 40),
             LANGUAGES.join(", ")
         ))
     }
@@ -40,6 +41,44 @@ pub fn clip(value: &str) -> String {
     }
 }
 
+/// Characters that reorder or hide text without showing themselves: bidi
+/// embeddings, overrides and isolates, and the invisible joiners, marks and
+/// spaces. In a table they make `U+202E evil` show as `live`, and let two
+/// numbers that look the same differ.
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{206F}'
+        | '\u{FEFF}'
+        | '\u{FFF9}'..='\u{FFFB}'
+        | '\u{E0001}'
+        | '\u{E0020}'..='\u{E007F}')
+}
+
+/// The ones no name needs: bidi embeddings, overrides and isolates (which
+/// reorder what follows), and zero-width spaces. The joiners and the
+/// left-to-right and right-to-left marks stay: Persian, Arabic and Hebrew
+/// names are written with them.
+fn reorders(c: char) -> bool {
+    matches!(c,
+        '\u{200B}' | '\u{2060}' | '\u{FEFF}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2066}'..='\u{2069}')
+}
+
+/// The longest name dun takes, in characters: a name goes into a header
+/// (`To:`, a subject), and a header line may not pass 998 octets (RFC 5322
+/// §2.1.1).
+pub const MAX_NAME: usize = 200;
+
+/// The code point of a character, for an error message: `U+202E`.
+fn code_point(c: char) -> String {
+    format!("U+{:04X}", c as u32)
+}
+
 /// A one-line, non-empty piece of text such as a name (`what` says which).
 pub fn check_line(what: &str, value: &str) -> Result<String, String> {
     let v = value.trim();
@@ -48,7 +87,21 @@ pub fn check_line(what: &str, value: &str) -> Result<String, String> {
     }
     if v.chars().any(char::is_control) {
         return Err(format!(
-            "{what} {value:?} contains a line break or control character; write it on one line"
+            "{what} {:?} contains a line break or control character; write it on one line",
+            cut(value, 60)
+        ));
+    }
+    if let Some(c) = v.chars().find(|&c| reorders(c)) {
+        return Err(format!(
+            "{what} {:?} contains the invisible character {}, which reorders or hides text; leave it out",
+            cut(value, 60),
+            code_point(c)
+        ));
+    }
+    if v.chars().count() > MAX_NAME {
+        return Err(format!(
+            "{what} \"{}\" is too long; at most {MAX_NAME} characters, so that it fits in a mail header",
+            cut(v, 60)
         ));
     }
     Ok(v.to_string())
@@ -57,18 +110,25 @@ pub fn check_line(what: &str, value: &str) -> Result<String, String> {
 /// Free text that may span lines (notes) but carries no other control characters.
 pub fn check_note(what: &str, value: &str) -> Result<String, String> {
     if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(format!("{what} {value:?} contains a control character"));
+        return Err(format!(
+            "{what} {:?} contains a control character",
+            cut(value, 60)
+        ));
     }
     Ok(value.trim().to_string())
 }
 
-/// An e-mail address: one `@`, a local part, a domain with a dot, nothing a
-/// mail header could trip on.
+/// An e-mail address as it will be sent: one `@`; a local part of at most
+/// 64 octets and a domain of at most 255 whose labels are at most 63 and do
+/// not begin or end with `-` (RFC 5321 §4.5.3.1, RFC 1035); nothing
+/// invisible; and, last, lettre's own parser, the one that sends it.
 pub fn check_email(value: &str) -> Result<String, String> {
     let v = value.trim();
-    let bad = || format!("e-mail address \"{value}\" is not valid; write it like name@example.org");
+    let shown = cut(value, 80);
+    let bad = || format!("e-mail address \"{shown}\" is not valid; write it like name@example.org");
     let (local, domain) = v.split_once('@').ok_or_else(bad)?;
-    let forbidden = |c: char| c.is_whitespace() || c.is_control() || "<>,;:\"()[]\\@".contains(c);
+    let forbidden =
+        |c: char| c.is_whitespace() || c.is_control() || invisible(c) || "<>,;:\"()[]\\@".contains(c);
     if local.is_empty()
         || domain.is_empty()
         || local.chars().any(forbidden)
@@ -79,7 +139,31 @@ pub fn check_email(value: &str) -> Result<String, String> {
         || domain.contains("..")
         || local.starts_with('.')
         || local.ends_with('.')
+        || local.contains("..")
     {
+        return Err(bad());
+    }
+    if local.len() > 64 {
+        return Err(format!(
+            "e-mail address \"{shown}\" is not valid: the part before @ is {} octets long, and mail allows 64",
+            local.len()
+        ));
+    }
+    if domain.len() > 255 {
+        return Err(format!(
+            "e-mail address \"{shown}\" is not valid: the domain is {} octets long, and mail allows 255",
+            domain.len()
+        ));
+    }
+    for label in domain.split('.') {
+        if label.len() > 63 || label.starts_with('-') || label.ends_with('-') {
+            return Err(format!(
+                "e-mail address \"{shown}\" is not valid: the domain part \"{}\" must be 1 to 63 characters and not begin or end with -",
+                cut(label, 70)
+            ));
+        }
+    }
+    if v.parse::<lettre::Address>().is_err() {
         return Err(bad());
     }
     Ok(v.to_string())
@@ -140,7 +224,8 @@ pub fn check_phone(value: &str) -> Result<String, String> {
         Ok(v.to_string())
     } else {
         Err(format!(
-            "phone number \"{value}\" is not valid; use digits, spaces and + - ( ) . /, like +46 8 123 45 67"
+            "phone number \"{}\" is not valid; use digits, spaces and + - ( ) . /, like +46 8 123 45 67",
+            cut(value, 60)
         ))
     }
 }
@@ -157,7 +242,8 @@ pub fn check_handle(value: &str) -> Result<String, String> {
         Ok(v.to_string())
     } else {
         Err(format!(
-            "handle \"{value}\" is not valid; use lowercase letters, digits and -, like acme-ab"
+            "handle \"{}\" is not valid; use lowercase letters, digits and -, like acme-ab",
+            cut(value, 60)
         ))
     }
 }
@@ -165,9 +251,10 @@ pub fn check_handle(value: &str) -> Result<String, String> {
 /// An invoice number: one line, no spaces at the ends, at most 40 characters.
 pub fn check_invoice_number(value: &str) -> Result<String, String> {
     let v = check_line("invoice number", value)?;
-    if v.chars().count() > 40 || v.contains(char::is_whitespace) {
+    if v.chars().count() > 40 || v.contains(char::is_whitespace) || v.chars().any(invisible) {
         return Err(format!(
-            "invoice number \"{value}\" is not valid; use up to 40 characters without spaces, like 2026-014"
+            "invoice number \"{}\" is not valid; use up to 40 visible characters without spaces, like 2026-014",
+            cut(value, 60)
         ));
     }
     Ok(v)
@@ -297,6 +384,52 @@ mod tests {
         ] {
             assert!(check_email(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn emails_are_checked_as_they_will_be_sent() {
+        let long_local = format!("{}@x.example", "a".repeat(65));
+        let long_label = format!("a@{}.example", "b".repeat(64));
+        let long_domain = format!("a@{}.example", vec!["c".repeat(60); 5].join("."));
+        for bad in [
+            "a..b@x.example",
+            "a@-x.example",
+            "a@x-.example",
+            "\u{202e}a@x.example",
+            "a\u{200b}b@x.example",
+            long_local.as_str(),
+            long_label.as_str(),
+            long_domain.as_str(),
+        ] {
+            assert!(check_email(bad).is_err(), "{bad:?}");
+        }
+        for good in [
+            "a.b@x.example",
+            "a+tag@sub.x-y.example",
+            &format!("{}@x.example", "a".repeat(64)),
+        ] {
+            assert!(check_email(good).is_ok(), "{good:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_and_names_refuse_what_reorders_or_hides_text() {
+        for bad in ["\u{202e}evil\u{202c}", "zero\u{200b}width", "a\u{2066}b"] {
+            assert!(check_invoice_number(bad).is_err(), "{bad:?}");
+            assert!(check_line("client name", bad).is_err(), "{bad:?}");
+        }
+        // Persian is written with the zero-width non-joiner.
+        assert!(check_line("client name", "شرکت\u{200c}ها").is_ok());
+        assert!(check_invoice_number("2026\u{200c}014").is_err());
+        assert!(check_line("client name", &"x".repeat(MAX_NAME)).is_ok());
+        let e = check_line("client name", &"x".repeat(5000)).unwrap_err();
+        assert!(e.contains("200") && e.len() < 300, "{e}");
+    }
+
+    #[test]
+    fn long_values_are_cut_in_messages() {
+        let e = check_handle(&"H".repeat(120_000)).unwrap_err();
+        assert!(e.len() < 200 && e.contains("120000 characters"), "{e}");
     }
 
     #[test]

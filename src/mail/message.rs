@@ -112,8 +112,37 @@ impl Outgoing {
         if let Some(last) = self.references.last() {
             b = b.in_reply_to(last.clone()).references(self.references.join(" "));
         }
-        b.body(self.body.clone()).context("cannot build the message")
+        let message = b.body(self.body.clone()).context("cannot build the message")?;
+        check_line_lengths(&message.formatted())?;
+        Ok(message)
     }
+}
+
+/// RFC 5322 §2.1.1: no line of a message passes 998 octets. A server
+/// refuses one that does (`500 Line too long`) on every run, so dun refuses
+/// it first, naming the header.
+fn check_line_lengths(formatted: &[u8]) -> Result<()> {
+    let mut header = "";
+    for line in formatted.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            header = "body";
+            continue;
+        }
+        if header != "body" && !line.starts_with(b" ") && !line.starts_with(b"\t") {
+            header = std::str::from_utf8(line)
+                .ok()
+                .and_then(|l| l.split_once(':'))
+                .map_or("a", |(name, _)| name);
+        }
+        if line.len() > 998 {
+            return Err(anyhow!(
+                "the message's {header} line would be {} octets long, and mail allows 998; shorten the name or text that goes into it",
+                line.len()
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -157,6 +186,31 @@ mod tests {
         }
         assert!(!headers.lines().any(|l| l.starts_with("Bcc:")), "{headers}");
         assert!(!text.contains("\r\nBcc:"), "{text}");
+    }
+
+    #[test]
+    fn no_line_passes_998_octets_with_names_at_the_limit() {
+        let longest = crate::domain::text::MAX_NAME;
+        for name in [
+            "x".repeat(longest),
+            "Ж".repeat(longest),
+            "Ab ".repeat(longest / 3),
+        ] {
+            let mut o = outgoing();
+            o.to = vec![(
+                name.clone(),
+                format!("{}@{}.example", "a".repeat(64), "b".repeat(63)),
+            )];
+            o.from_name = name.clone();
+            o.subject = format!("Reminder: invoice 2026-014 from {name}");
+            let text = o.build(SystemTime::now()).unwrap().formatted();
+            let widest = text.split(|&b| b == b'\n').map(<[u8]>::len).max().unwrap();
+            assert!(widest <= 999, "{widest} octets with {:?}…", &name[..6]);
+        }
+        let mut o = outgoing();
+        o.subject = "y".repeat(2000);
+        let e = o.build(SystemTime::now()).unwrap_err().to_string();
+        assert!(e.contains("Subject") && e.contains("998"), "{e}");
     }
 
     #[test]

@@ -298,3 +298,12 @@ pub fn finish_within(mut child: std::process::Child, limit: std::time::Duration)
         stderr: String::from_utf8_lossy(&err.join().unwrap()).into_owned(),
     }
 }
+
+/// A failure report with long values cut, for tables of long inputs.
+pub fn cut_for_report(text: &str) -> String {
+    if text.chars().count() <= 600 {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(600).collect();
+    format!("{head}…")
+}

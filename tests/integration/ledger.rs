@@ -106,7 +106,7 @@ fn assert_contains(haystack: &str, needles: &[&str]) {
 /// What makes a refusal right: exit 1 or 2, nothing on stdout, one line on
 /// stderr that starts with `error:` and names the bad value, and the
 /// database byte for byte as it was. `Err` says which of these failed.
-fn check_refused(env: &Env, line: &str, names: &[&str]) -> Result<(), String> {
+pub(crate) fn check_refused(env: &Env, line: &str, names: &[&str]) -> Result<(), String> {
     let before = env.db_bytes();
     let r = run(env, line);
     let after = env.db_bytes();
@@ -136,7 +136,7 @@ fn check_refused(env: &Env, line: &str, names: &[&str]) -> Result<(), String> {
 
 /// Fails with every failure of a table at once, not only the first.
 #[track_caller]
-fn assert_none_failed(failures: Vec<String>) {
+pub(crate) fn assert_none_failed(failures: Vec<String>) {
     assert!(
         failures.is_empty(),
         "{} case(s) failed:\n{}",
@@ -922,6 +922,54 @@ const BAD_INPUTS: &[Bad] = &[
         "[defaults]\ncountry = \"Sverige\"\n",
         "client add Foo",
         &["country", "\"Sverige\"", "line 2"],
+    ),
+    // Only what can be sent (issue 7, reliability report F9, F10, F12).
+    bad("client add Foo --email a..b@x.example", &["\"a..b@x.example\""]),
+    bad("client add Foo --email a@-x.example", &["\"a@-x.example\"", "-"]),
+    bad("client add Foo --email '\u{202e}a@x.example'", &["a@x.example\""]),
+    bad(
+        "client edit acme --email 'a\u{200b}b@x.example'",
+        &["b@x.example\""],
+    ),
+    bad("client add 'Foo\u{202e}Bar'", &["U+202E", "client name"]),
+    bad(
+        "client add Foo --contact 'Erik\u{2066}Berg <erik@x.example>'",
+        &["U+2066"],
+    ),
+    bad(
+        "invoice add 'X\u{200b}1' --client acme --amount 5",
+        &["invoice number", "visible"],
+    ),
+    bad(
+        "invoice add '\u{202e}evil\u{202c}' --client acme --amount 5",
+        &["invoice number"],
+    ),
+    bad(
+        "invoice add FAR-1 --client acme --amount 10 --issued 9999-12-31 --terms 3650",
+        &["+10009-12-28", "9999-12-31", "--terms"],
+    ),
+    bad("pay 2026-014 5 --on 2026-12-05", &["2026-12-05", "after today"]),
+    bad("pay 2026-014 5 --on 9999-12-31", &["9999-12-31", "after today"]),
+    bad(
+        "settle 2026-014 5 --on 2026-12-02",
+        &["2026-12-02", "after today"],
+    ),
+    bad(
+        "log 2026-014 call --on 2026-12-02",
+        &["2026-12-02", "after today"],
+    ),
+    bad(
+        "log 2026-014 email --outcome replied --on tomorrow",
+        &["tomorrow"],
+    ),
+    bad("invoice list --today +2026-01-01", &["+2026-01-01", "YYYY-MM-DD"]),
+    bad("invoice list --today 2026-1-1", &["2026-1-1", "YYYY-MM-DD"]),
+    bad("client show acme --format csv", &["CSV", "json"]),
+    bad("invoice show 2026-014 --format csv", &["CSV", "json"]),
+    bad_config(
+        "[sender]\nname = \"Fia\u{202e}\"\n",
+        "client add Foo",
+        &["[sender] name", "U+202E", "line 2"],
     ),
     // Words of the log, the ladder and the holds.
     bad("log 2026-014 fax", &["\"fax\"", "call"]),

@@ -392,7 +392,16 @@ fn the_ladder_told_day_by_day_in_every_language() {
             l.currency,
         );
         invoice(format!("{up}-M2"), &format!("many-{}", l.lang), "1000.00", "EUR");
-        env.ok(&["pay", &format!("{up}-1"), "200.00", "--on", "2027-02-20"]);
+        // Recorded the day it arrived: dun refuses a payment dated after today.
+        env.ok(&[
+            "--today",
+            "2027-02-20",
+            "pay",
+            &format!("{up}-1"),
+            "200.00",
+            "--on",
+            "2027-02-20",
+        ]);
     }
 
     // Days 0 to 30: send what is due, make the calls the agenda asks for

@@ -1115,3 +1115,318 @@ fn f3_one_invoice_that_cannot_be_read_stops_nobody_else() {
         "E-3 and OLD-1's client c1 (OLD-1 with E-1 left out)"
     );
 }
+
+// ---------------------------------------------------------------------------
+// F9, F10, F12: only what can be sent and kept is accepted. (The short
+// cases are rows of the bad-input table in ledger.rs; these need long
+// values or a server.)
+
+#[test]
+fn f9_addresses_and_names_no_server_would_take_are_refused_at_input() {
+    let env = Env::new();
+    env.with_acme();
+    let long_local = format!("{}@x.example", "a".repeat(100));
+    let long_label = format!("a@{}.example", "b".repeat(70));
+    let long_name = "N".repeat(5000);
+    let cases = [
+        (format!("client add Foo --email {long_local}"), vec!["64"]),
+        (format!("client edit acme --email {long_label}"), vec!["63"]),
+        (
+            format!("client add {long_name}"),
+            vec!["client name", "200 characters"],
+        ),
+        (
+            format!("client edit acme --name {long_name}"),
+            vec!["client name", "200 characters"],
+        ),
+        (
+            format!("client add Foo --contact '{long_name} <e@x.example>'"),
+            vec!["contact name"],
+        ),
+    ];
+    let failures = cases
+        .iter()
+        .filter_map(|(line, names)| crate::ledger::check_refused(&env, line, names).err())
+        .map(|e| crate::common::cut_for_report(&e))
+        .collect();
+    crate::ledger::assert_none_failed(failures);
+    // And the error is short enough to read.
+    let err = env.run(&["client", "add", &long_name]).stderr;
+    assert!(err.len() < 300, "{} bytes", err.len());
+}
+
+#[test]
+fn f9_a_name_at_the_limit_arrives_with_no_line_past_998_octets() {
+    let server = SmtpServer::start();
+    let env = env_with(&server.smtp_section());
+    let name = "Ж".repeat(120) + &" Aktiebolaget".repeat(6);
+    env.ok(&[
+        "client",
+        "add",
+        &name,
+        "--handle",
+        "long",
+        "--email",
+        &format!("{}@{}.example", "p".repeat(64), "q".repeat(63)),
+    ]);
+    env.ok(&[
+        "invoice",
+        "add",
+        "L-1",
+        "--client",
+        "long",
+        "--amount",
+        "10",
+        "--issued",
+        "2026-10-03",
+        "--due",
+        MONDAY,
+    ]);
+    send(&env, &[]).ok();
+    let got = server.messages();
+    assert_eq!(got.len(), 1);
+    let widest = got[0].data.split(|&b| b == b'\n').map(<[u8]>::len).max().unwrap();
+    assert!(widest <= 999, "a line of {widest} octets");
+}
+
+#[test]
+fn f10_a_due_date_past_9999_is_refused_and_the_last_day_is_kept_as_a_date() {
+    let env = env_with("");
+    env.ok(&[
+        "client",
+        "add",
+        "Far",
+        "--handle",
+        "far",
+        "--email",
+        "far@x.example",
+    ]);
+    let before = env.db_bytes();
+    let err = env
+        .run(&[
+            "invoice",
+            "add",
+            "FAR-1",
+            "--client",
+            "far",
+            "--amount",
+            "10",
+            "--issued",
+            "9999-12-31",
+            "--terms",
+            "3650",
+        ])
+        .fails(1)
+        .to_string();
+    assert!(err.contains("9999-12-31"), "{err}");
+    assert_eq!(env.db_bytes(), before);
+    env.ok(&[
+        "invoice",
+        "add",
+        "FAR-2",
+        "--client",
+        "far",
+        "--amount",
+        "10",
+        "--issued",
+        "9999-12-31",
+        "--terms",
+        "0",
+    ]);
+    let csv = env.ok(&["overdue", "--format", "csv"]);
+    assert!(
+        !csv.contains("FAR-"),
+        "an invoice due in 9999 is not overdue: {csv}"
+    );
+    let json = env.run(&["invoice", "show", "FAR-2", "--format", "json"]).json();
+    assert_eq!(json["due"], "9999-12-31");
+}
+
+#[test]
+fn f12_a_failing_password_command_s_stderr_is_never_shown() {
+    let server = SmtpServer::start();
+    let env = Env::new();
+    let secret = "Hunter2-S3cr3t-xyzzy";
+    env.write_config(&with_password_command(
+        server.port,
+        "none",
+        &format!("echo {secret} >&2; exit 7"),
+    ));
+    let run = finish_within(env.spawn(&["smtp", "test"]), HANG);
+    let err = run.fails(1);
+    assert!(!err.contains(secret) && !run.stdout.contains(secret), "{err}");
+    assert!(
+        err.contains("exit status: 7") && err.contains("21 byte(s) on stderr"),
+        "{err}"
+    );
+}
+
+#[test]
+fn f12_future_dates_and_invisible_characters_are_refused() {
+    let env = Env::new();
+    env.with_acme();
+    let failures = [
+        (
+            "pay 2026-014 5 --on 9999-12-31",
+            &["9999-12-31", "after today"][..],
+        ),
+        (
+            "log 2026-014 call --outcome talked --on 9999-12-31",
+            &["9999-12-31", "after today"],
+        ),
+        (
+            "invoice add '\u{202e}evil\u{202c}' --client acme --amount 5",
+            &["invoice number"],
+        ),
+        ("client add 'zero\u{200b}width'", &["U+200B"]),
+    ]
+    .iter()
+    .filter_map(|(line, names)| crate::ledger::check_refused(&env, line, names).err())
+    .collect();
+    crate::ledger::assert_none_failed(failures);
+    // Today itself is fine: a payment that arrived this morning.
+    env.ok(&["pay", "2026-014", "5", "--on", "today"]);
+}
+
+// ---------------------------------------------------------------------------
+// F13: the cosmetic rows.
+
+#[test]
+fn f13_long_values_in_errors_are_cut_to_a_readable_length() {
+    let mut env = Env::new();
+    env.with_acme();
+    let huge = "h".repeat(120_000);
+    for args in [
+        vec!["client", "add", "Foo", "--handle", huge.as_str()],
+        vec!["invoice", "show", huge.as_str()],
+        vec!["pay", "2026-014", huge.as_str()],
+        vec![
+            "invoice",
+            "add",
+            "X-1",
+            "--client",
+            "acme",
+            "--amount",
+            "5",
+            "--due",
+            huge.as_str(),
+        ],
+    ] {
+        let err = env.run(&args).stderr;
+        assert!(
+            err.len() < 400 && err.starts_with("error: "),
+            "{:?}: {} bytes",
+            args[..2].to_vec(),
+            err.len()
+        );
+    }
+    env.set_today(&"9".repeat(100_000));
+    let err = env.run(&["invoice", "list"]).stderr;
+    assert!(
+        err.len() < 400 && err.contains("DUN_TODAY"),
+        "{} bytes",
+        err.len()
+    );
+}
+
+#[test]
+fn f13_today_is_parsed_strictly_and_an_empty_dun_today_is_unset() {
+    let mut env = Env::new();
+    env.with_acme();
+    for bad in ["+2026-01-01", "2026-1-1", "2026-01-01x", " 2026-01-01 x"] {
+        env.set_today(bad);
+        let err = env.run(&["invoice", "list"]).fails(1).to_string();
+        assert!(
+            err.contains("DUN_TODAY") && err.contains("YYYY-MM-DD"),
+            "{bad:?}: {err}"
+        );
+    }
+    env.set_today("today");
+    env.ok(&["invoice", "list"]);
+    env.set_today("yesterday");
+    env.ok(&["invoice", "list"]);
+    env.set_today("");
+    env.ok(&["invoice", "list"]);
+}
+
+#[test]
+fn f13_nothing_decorative_on_a_pipe_and_unknown_e_mails_are_mentioned() {
+    let server = SmtpServer::start();
+    let mut env = env_with(&server.smtp_section());
+    add_clients(&env, 2);
+    env.ok(&["log", "E-1", "call", "--outcome", "no-answer"]);
+    env.set_today("2026-11-20"); // a call and a follow-up due
+    let out = env.ok(&["due"]);
+    for decoration in [
+        "Due on",
+        "E-mails to send",
+        "Calls to make",
+        "run dun send",
+        "after a call",
+    ] {
+        assert!(!out.contains(decoration), "{decoration:?} on a pipe:\n{out}");
+    }
+    assert!(out.contains("E-1") && out.contains("E-2"), "{out}");
+    assert!(out.contains("2 invoices need attention"), "{out}");
+    let first = out.lines().next().unwrap();
+    assert!(first.contains("action") && first.contains("invoice"), "{first}");
+    assert!(env.ok(&["overdue"]).contains("E-1"));
+    env.set_today("2026-10-01");
+    assert_eq!(env.ok(&["overdue"]), "", "'Nothing is overdue' is for a terminal");
+    assert_eq!(env.ok(&["due"]), "");
+
+    // A crashed send leaves E-1 unknown: dun due says so, with the command.
+    env.set_today(MONDAY);
+    let crash = env.run_with(&[("DUN_FAULT_AFTER_PENDING", "1")], &["send", "--yes"]);
+    assert_ne!(crash.code, 0);
+    let run = env.run(&["due"]);
+    run.ok();
+    assert!(
+        run.stderr.contains("E-1 reminder") && run.stderr.contains("dun send --resend-unknown"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn f13_a_deadline_past_a_year_is_refused_like_the_terms() {
+    let env = Env::new();
+    env.with_acme();
+    for value in ["4294967295", "99999999999", "0", "366"] {
+        let run = env.run(&["letter", "2026-014", "--deadline", value]);
+        assert_eq!(run.code, 2, "--deadline {value}: {run:?}");
+        assert!(
+            run.stderr.contains(value) && run.stdout.is_empty(),
+            "{}",
+            run.stderr
+        );
+    }
+    env.run(&["letter", "2026-014", "--deadline", "30"]).ok();
+}
+
+#[test]
+fn f13_an_unfinished_upgrade_backup_is_not_taken_for_a_backup() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.db().parent().unwrap()).unwrap();
+    {
+        let conn = Connection::open(env.db()).unwrap();
+        conn.execute_batch(include_str!("../../migrations/0001_ledger.sql"))
+            .unwrap();
+        conn.execute_batch("PRAGMA application_id = 1146441249; PRAGMA user_version = 1;")
+            .unwrap();
+    }
+    // What a dun killed while copying left behind.
+    let dir = env.db().parent().unwrap().to_path_buf();
+    std::fs::write(dir.join("dun.db.v1.backup.partial"), b"half a copy").unwrap();
+    std::fs::write(dir.join("dun.db.v1.backup.partial-journal"), b"junk").unwrap();
+    let run = env.run(&["invoice", "list"]);
+    run.ok();
+    assert!(run.stderr.contains("dun.db.v1.backup"), "{}", run.stderr);
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|f| f.contains("backup"))
+        .collect();
+    files.sort();
+    assert_eq!(files, ["dun.db.v1.backup"]);
+}

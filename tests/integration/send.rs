@@ -1017,9 +1017,10 @@ fn the_letter_lists_the_reminders_sent_and_smtp_test_sends_nothing() {
     env.set_today(&plus(MONDAY, 8)); // 10 November: it goes
     send(&env).ok();
     assert_eq!(server.take().len(), 2);
+    // Recorded the next day (a payment is never dated after today).
+    env.set_today(&plus(MONDAY, 10));
     env.ok(&["pay", "2026-100", "200", "--on", &plus(MONDAY, 9)]);
 
-    env.set_today(&plus(MONDAY, 10));
     let file = env.dir.path().join("demand.txt");
     env.ok(&["letter", "2026-100", "--out", file.to_str().unwrap()]);
     // Columns are aligned with runs of spaces: compare words.
