@@ -28,9 +28,8 @@ pub fn parse_date(input: &str, today: NaiveDate) -> Result<NaiveDate, String> {
             super::text::cut(input, 40)
         ));
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-        format!("date \"{input}\" does not exist in the calendar; write a real date as YYYY-MM-DD")
-    })
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("date \"{s}\" does not exist in the calendar; write a real date as YYYY-MM-DD"))
 }
 
 /// Parses a date from the database or a config file, where only ISO is stored.
@@ -200,6 +199,16 @@ mod tests {
         for bad in ["2026-1-4", "04.12.2026", "tomorrow", "", "2026-13-01"] {
             assert!(parse_date(bad, today).is_err(), "{bad}");
         }
+    }
+
+    /// Found by the `date` fuzz target: a real-looking date padded with
+    /// 400 vertical tabs was quoted whole in the error.
+    #[test]
+    fn the_calendar_error_quotes_the_date_not_its_padding() {
+        let today = d("2026-11-23");
+        let padded = format!(" 1013-12-00\n{}", "\u{b}".repeat(400));
+        let e = parse_date(&padded, today).unwrap_err();
+        assert!(e.contains("\"1013-12-00\"") && e.len() < 120, "{e}");
     }
 
     #[test]
