@@ -222,8 +222,9 @@ pub struct InstalmentView {
 pub struct PlanState {
     pub instalments: Vec<InstalmentView>,
     pub standing: Standing,
-    /// The payments since the plan began, up to today.
-    pub paid: i64,
+    /// The payments since the plan began, up to today: exact (i128), so a
+    /// record past any sum is never shown as a saturated figure.
+    pub paid: i128,
     /// While running: the earliest instalment not yet covered.
     pub next: Option<usize>,
     /// The ladder's hold (kind `plan`): from the day the plan was made to
@@ -313,7 +314,7 @@ pub fn assess(plan: &Plan, payments: &[(NaiveDate, i64)], grace_days: u32, today
     PlanState {
         instalments: views,
         standing,
-        paid: i64::try_from(total).unwrap_or(i64::MAX),
+        paid: total,
         next,
         hold: Hold {
             kind: HoldKind::Plan,

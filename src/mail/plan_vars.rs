@@ -76,23 +76,24 @@ pub fn plan_vars(facts: &PlanFacts, grace_days: u32, today: NaiveDate, lang: &st
     let Some(cur) = Currency::from_code(&cp.currency) else {
         return PlanVars::default();
     };
-    let m = |minor: i64| money_h(minor, cur, lang);
+    let m = |minor: i128| money_h(minor, cur, lang);
     let plan = cp.plan.plan();
     let state = plan::assess(&plan, &cp.payments, grace_days, today);
-    let total: i64 = plan.instalments.iter().map(|i| i.amount).sum();
-    let mut owed_so_far = 0i64;
+    // Exact sums (i128), as every sum over amounts.
+    let total: i128 = plan.instalments.iter().map(|i| i128::from(i.amount)).sum();
+    let mut owed_so_far = 0i128;
     let instalments: Vec<InstalmentVars> = plan
         .instalments
         .iter()
         .zip(&state.instalments)
         .enumerate()
         .map(|(k, (i, v))| {
-            owed_so_far = owed_so_far.saturating_add(i.amount - v.paid);
+            owed_so_far += i128::from(i.amount) - i128::from(v.paid);
             InstalmentVars {
                 n: k + 1,
                 date: date_h(i.on, lang),
-                amount: m(i.amount),
-                paid: m(v.paid),
+                amount: m(i.amount.into()),
+                paid: m(v.paid.into()),
                 has_paid: v.paid > 0,
                 owed: m(owed_so_far),
                 state: v.state.as_str().to_string(),

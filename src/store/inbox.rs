@@ -149,22 +149,35 @@ pub fn address_book(conn: &Connection) -> Result<HashMap<String, Vec<i64>>> {
 /// The open invoices with something left to pay of these clients:
 /// client id → (invoice id, number), oldest due first.
 pub fn open_invoices_of(conn: &Connection, clients: &[i64]) -> Result<HashMap<i64, Vec<(i64, String)>>> {
-    let mut out: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
+    let mut open: Vec<(i64, i64, String)> = Vec::new();
+    let mut owed: HashMap<i64, (String, i64)> = HashMap::new();
     for chunk in clients.chunks(CHUNK) {
         let sql = format!(
-            "SELECT i.client_id, i.id, i.number FROM invoice i
+            "SELECT i.client_id, i.id, i.number, i.amount - i.write_down FROM invoice i
              WHERE i.closed IS NULL AND i.client_id IN ({})
-               AND i.amount - i.write_down
-                   - COALESCE((SELECT SUM(p.amount) FROM payment p WHERE p.invoice_id = i.id), 0) > 0
              ORDER BY i.due, i.id",
             placeholders(chunk.len())
         );
         let mut stmt = conn.prepare(&sql)?;
         let rows = stmt.query_map(params_from_iter(chunk), |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
         })?;
         for r in rows {
-            let (client, id, number) = r?;
+            let (client, id, number, left) = r?;
+            owed.insert(id, (number.clone(), left));
+            open.push((client, id, number));
+        }
+    }
+    // Something left to pay: summed exactly in Rust, not in SQL.
+    let balances = super::balances_of(conn, &owed)?;
+    let mut out: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
+    for (client, id, number) in open {
+        if balances.get(&id).is_some_and(|b| *b > 0) {
             out.entry(client).or_default().push((id, number));
         }
     }
@@ -272,7 +285,6 @@ pub fn replies_to_read(conn: &Connection) -> Result<Vec<ReplyToRead>> {
     let mut stmt = conn.prepare(
         "SELECT l.invoice_id, i.number, c.handle, c.name, l.on_date, l.note, l.recipients, i.due, i.currency,
                 i.amount - i.write_down
-                - COALESCE((SELECT SUM(p.amount) FROM payment p WHERE p.invoice_id = i.id), 0)
          FROM contact_log l
          JOIN invoice i ON i.id = l.invoice_id
          JOIN client c ON c.id = i.client_id
@@ -298,7 +310,20 @@ pub fn replies_to_read(conn: &Connection) -> Result<Vec<ReplyToRead>> {
             balance: r.get(9)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut replies: Vec<ReplyToRead> = rows.collect::<rusqlite::Result<_>>()?;
+    // `balance` holds amount − write-down until the payments are taken off,
+    // summed exactly in Rust, not in SQL.
+    let owed: HashMap<i64, (String, i64)> = replies
+        .iter()
+        .map(|r| (r.invoice_id, (r.number.clone(), r.balance)))
+        .collect();
+    let balances = super::balances_of(conn, &owed)?;
+    for r in &mut replies {
+        if let Some(b) = balances.get(&r.invoice_id) {
+            r.balance = *b;
+        }
+    }
+    Ok(replies)
 }
 
 /// Per open invoice, its newest out-of-office answer, when nothing but

@@ -190,7 +190,7 @@ pub fn current_plans(conn: &Connection, invoice_id: Option<i64>) -> Result<HashM
     let mut by_plan: HashMap<i64, i64> = HashMap::new();
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {PLAN_COLUMNS}, i.number, i.client_id, c.handle, c.name, c.emails, i.currency, i.due,
-                i.amount - i.write_down - COALESCE((SELECT SUM(pay.amount) FROM payment pay WHERE pay.invoice_id = i.id), 0),
+                i.amount - i.write_down,
                 (SELECT MAX(l.on_date) FROM contact_log l WHERE l.invoice_id = i.id AND l.delivery IS NULL),
                 c.phone
          FROM payment_plan p JOIN invoice i ON i.id = p.invoice_id JOIN client c ON c.id = i.client_id
@@ -221,6 +221,17 @@ pub fn current_plans(conn: &Connection, invoice_id: Option<i64>) -> Result<HashM
     }
     if out.is_empty() {
         return Ok(out);
+    }
+    // `balance` holds amount − write-down until the payments are taken off,
+    // summed exactly in Rust, not in SQL.
+    let owed: HashMap<i64, (String, i64)> = out
+        .iter()
+        .map(|(id, cp)| (*id, (cp.number.clone(), cp.balance)))
+        .collect();
+    for (id, balance) in super::balances_of(conn, &owed)? {
+        if let Some(cp) = out.get_mut(&id) {
+            cp.balance = balance;
+        }
     }
     instalments_where(conn, WHERE, params, |plan_id, inst| {
         if let Some(c) = slot(&mut out, &by_plan, plan_id) {

@@ -751,3 +751,53 @@ fn a_client_address_stored_with_a_name_still_matches_its_mail() {
     assert_eq!(entries[0].0, "2026-015");
     assert_eq!(entries[0].4.as_deref(), Some("replied"));
 }
+
+/// Payments that add up past i64 (records dun never writes: a hand edit)
+/// make the inbox's lookups an error naming the invoice, never SQLite's
+/// bare "integer overflow" (issue 7's money rule).
+#[test]
+fn payments_past_any_sum_are_an_error_naming_the_invoice() {
+    let mut s = setup("[maildir]\npath = \"~/Mail/INBOX\"\n");
+    maildir(&s);
+    s.send_on(DAY0).ok();
+    maildir_with(&s, &[("new", "replies/new-mail-naming-invoice.eml")]);
+    s.on(&plus(DAY0, 1));
+    assert!(s.run(&["inbox"]).ok().contains("1 reply logged"));
+    let conn = rusqlite::Connection::open(s.env.db()).unwrap();
+    conn.execute_batch(
+        "INSERT INTO payment (invoice_id, amount, paid_on, created_at)
+         SELECT id, 5000000000000000000, issued, '2026-12-01T00:00:00Z' FROM invoice WHERE number = '2026-015';
+         INSERT INTO payment (invoice_id, amount, paid_on, created_at)
+         SELECT id, 5000000000000000000, issued, '2026-12-01T00:00:00Z' FROM invoice WHERE number = '2026-015';",
+    )
+    .unwrap();
+    drop(conn);
+    // "Replies to read" and, with a new message, the client's open invoices.
+    let (m, at) = mail(
+        "replies/gmail-en.eml",
+        "<x@example.org>",
+        "Re: invoice 2026-015",
+        &plus(DAY0, 1),
+        10,
+    );
+    let path = maildir(&s).join("new").join("1765009.M9P1.host");
+    std::fs::write(&path, m).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(at)
+        .unwrap();
+    let before = s.env.db_bytes();
+    for args in [&["due"][..], &["inbox"]] {
+        let r = s.run(args);
+        assert_ne!(r.code, 0, "{args:?}: {r:?}");
+        assert!(
+            r.stderr.contains("invoice 2026-015") && r.stderr.contains("past any amount"),
+            "{args:?}: {}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("integer overflow"), "{}", r.stderr);
+    }
+    assert!(s.env.db_bytes() == before, "the database changed");
+}

@@ -799,3 +799,44 @@ fn no_plan_e_mail_goes_to_an_address_that_bounced() {
     assert_eq!(c.len(), 1);
     assert_eq!(c[0].to, ["pay@acme.example"]);
 }
+
+/// Payments that add up past i64 on a plan's invoice (records dun never
+/// writes: a hand edit) are an error naming the invoice, never SQLite's
+/// bare "integer overflow" nor a wrapped balance (issue 7's money rule).
+#[test]
+fn payments_past_any_sum_on_a_plan_s_invoice_are_an_error_naming_it() {
+    let server = SmtpServer::start();
+    let mut env = env_for(&server, "");
+    on(&mut env, &plus(DUE, 3));
+    env.ok(&[
+        "plan",
+        "2026-014",
+        "--instalments",
+        "2",
+        "--monthly",
+        "--first",
+        "2026-11-30",
+    ]);
+    let conn = rusqlite::Connection::open(env.db()).expect("the database opens");
+    conn.execute_batch(
+        "INSERT INTO payment (invoice_id, amount, paid_on, created_at)
+         SELECT id, 5000000000000000000, due, '2026-11-20T00:00:00Z' FROM invoice WHERE number = '2026-014';
+         INSERT INTO payment (invoice_id, amount, paid_on, created_at)
+         SELECT id, 5000000000000000000, due, '2026-11-20T00:00:00Z' FROM invoice WHERE number = '2026-014';",
+    )
+    .unwrap();
+    drop(conn);
+    let before = env.db_bytes();
+    for args in [&["due"][..], &["send", "--yes"]] {
+        let r = env.run(args);
+        assert_ne!(r.code, 0, "{args:?}: {r:?}");
+        assert!(
+            r.stderr.contains("invoice 2026-014") && r.stderr.contains("past any amount"),
+            "{args:?}: {}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("integer overflow"), "{}", r.stderr);
+    }
+    assert_eq!(server.count(), 0);
+    assert!(env.db_bytes() == before, "the database changed");
+}

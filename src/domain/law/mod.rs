@@ -500,7 +500,7 @@ impl Law {
                 .iter()
                 .map(|(a, b, s)| (*a, *b, s.ppm + set.margin_ppm))
                 .collect();
-            let (total, amounts) = interest(&parts, debt);
+            let (total, amounts) = interest(&parts, debt)?;
             claim.interest = total;
             claim.periods = windows
                 .into_iter()
@@ -567,13 +567,15 @@ pub struct Debt<'a> {
 impl Debt<'_> {
     /// What was left to pay at the end of `day`.
     pub fn balance_on(&self, day: NaiveDate) -> i64 {
-        let paid: i64 = self
+        // Summed exactly (i128): the balance is at most the amount, so it fits.
+        let paid: i128 = self
             .payments
             .iter()
             .filter(|(on, _)| *on <= day)
-            .map(|(_, a)| *a)
-            .fold(0i64, |s, a| s.saturating_add(a));
-        (self.amount - paid).max(0)
+            .map(|(_, a)| i128::from(*a))
+            .sum();
+        let left = (i128::from(self.amount) - paid).max(0);
+        i64::try_from(left).unwrap_or(self.amount.max(0))
     }
 
     /// Σ over the days `from..=to` of what was unpaid on each day (a payment
@@ -595,8 +597,9 @@ impl Debt<'_> {
 /// Simple interest, actual/365, on the unpaid balance only, over periods
 /// `(from, to, rate in millionths)`: the total rounded once, half up, and
 /// each period's share (largest remainders, so that the shares add up to the
-/// total). No compounding: interest never bears interest.
-pub fn interest(periods: &[(NaiveDate, NaiveDate, i64)], debt: &Debt) -> (i64, Vec<i64>) {
+/// total). No compounding: interest never bears interest. A total past i64
+/// is an error (the caller names the invoice), never a saturated figure.
+pub fn interest(periods: &[(NaiveDate, NaiveDate, i64)], debt: &Debt) -> Result<(i64, Vec<i64>), String> {
     const DENOM: i128 = 365 * 1_000_000;
     let exact: Vec<i128> = periods
         .iter()
@@ -615,8 +618,14 @@ pub fn interest(periods: &[(NaiveDate, NaiveDate, i64)], debt: &Debt) -> (i64, V
         shares[i] += 1;
         left -= 1;
     }
-    let clamp = |v: i128| i64::try_from(v).unwrap_or(i64::MAX);
-    (clamp(total), shares.into_iter().map(clamp).collect())
+    let too_large = |_| "its interest is too large to compute exactly".to_string();
+    let total = i64::try_from(total).map_err(too_large)?;
+    // Each share is at most the total, so it fits once the total does.
+    let shares = shares
+        .into_iter()
+        .map(|v| i64::try_from(v).map_err(too_large))
+        .collect::<Result<_, _>>()?;
+    Ok((total, shares))
 }
 
 /// What the law gives on one invoice.

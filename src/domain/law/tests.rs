@@ -470,3 +470,31 @@ fn a_rate_for_one_currency_gives_a_debt_in_another_no_interest_and_says_why() {
         .unwrap();
     assert!(c.interest > 0 && c.interest_withheld.is_none());
 }
+
+#[test]
+fn interest_past_i64_is_an_error_never_a_saturated_figure() {
+    // 10^15 minor units at 200 % for about 9,000 years passes i64.
+    let debt = Debt {
+        currency: cur("EUR"),
+        amount: 1_000_000_000_000_000,
+        due: d("1000-01-01"),
+        payments: &[],
+    };
+    let periods = [(d("1000-01-02"), d("9999-12-31"), 2_000_000)];
+    let e = interest(&periods, &debt).unwrap_err();
+    assert!(e.contains("too large"), "{e}");
+    // A tenth of the time fits, exactly.
+    let periods = [(d("1000-01-02"), d("1899-12-31"), 2_000_000)];
+    let (total, shares) = interest(&periods, &debt).unwrap();
+    let days = i128::from(days_between(d("1000-01-02"), d("1899-12-31")) + 1);
+    let exact = (1_000_000_000_000_000i128 * days * 2_000_000 + 182_500_000) / 365_000_000;
+    assert_eq!(i128::from(total), exact);
+    assert_eq!(shares, vec![total]);
+    // A balance after payments past i64 is exact (0), not saturated.
+    let huge = [(d("1000-01-01"), i64::MAX), (d("1000-01-01"), i64::MAX)];
+    let paid = Debt {
+        payments: &huge,
+        ..debt
+    };
+    assert_eq!(paid.balance_on(d("1000-01-02")), 0);
+}

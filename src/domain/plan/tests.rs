@@ -455,8 +455,8 @@ proptest! {
         }
         // Each instalment's `paid` never exceeds it, and they sum to what
         // was paid, up to the plan's total.
-        let allocated: i64 = s.instalments.iter().map(|v| v.paid).sum();
-        let total: i64 = instalments.iter().map(|i| i.amount).sum();
+        let allocated: i128 = s.instalments.iter().map(|v| i128::from(v.paid)).sum();
+        let total: i128 = instalments.iter().map(|i| i128::from(i.amount)).sum();
         prop_assert_eq!(allocated, s.paid.min(total));
         prop_assert!(s.instalments.iter().zip(&instalments).all(|(v, i)| v.paid <= i.amount));
     }
