@@ -186,6 +186,13 @@ pub fn check_mailbox(value: &str) -> Result<String, String> {
     let rest = v[open + 1..].strip_suffix('>').ok_or_else(bad)?;
     let addr = check_email(rest).map_err(|_| bad())?;
     let name = v[..open].trim().trim_matches('"').trim();
+    if let Some(c) = name.chars().find(|&c| reorders(c)) {
+        return Err(format!(
+            "the name in \"{}\" contains the invisible character {}, which reorders or hides text; leave it out",
+            clip(value),
+            code_point(c)
+        ));
+    }
     if name.chars().any(|c| c.is_control() || "<>,;\"\\@".contains(c)) || name.chars().count() > 80 {
         return Err(format!(
             "the name in \"{}\" may not hold < > , ; \" or @ and is at most 80 characters; write it like \"Jane Cole <jane@acme.example>\"",
@@ -363,6 +370,17 @@ mod tests {
         ] {
             assert!(check_mailbox(bad).is_err(), "{bad}");
         }
+        // The address inside the brackets passes the same checks as a bare one
+        // (issue 7), and the name the rules of a name.
+        let long_local = format!("Jane <{}@acme.example>", "j".repeat(65));
+        assert!(check_mailbox(&long_local).is_err());
+        assert!(check_mailbox("Jane <ja\u{200B}ne@acme.example>").is_err());
+        let e = check_mailbox("Ja\u{202E}ne Cole <jane@acme.example>").unwrap_err();
+        assert!(e.contains("U+202E"), "{e}");
+        assert_eq!(
+            check_mailbox("Dar\u{200C}yush <d@acme.example>").unwrap(),
+            "Dar\u{200C}yush <d@acme.example>"
+        );
         assert_eq!(
             mailbox_parts("Jane Cole <jane@acme.example>"),
             (Some("Jane Cole"), "jane@acme.example")
