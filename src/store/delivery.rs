@@ -23,8 +23,12 @@ pub struct UnknownEmail {
 /// sending): these may or may not have gone out.
 pub fn unknown_emails(conn: &Connection, live: &HashSet<i64>) -> Result<Vec<UnknownEmail>> {
     let mut stmt = conn.prepare(
-        "SELECT l.id, i.id, i.client_id, i.number, COALESCE(l.step, ''), l.on_date, l.send_run
+        // A plan's e-mail does no ladder step: it is named as dun due names it.
+        "SELECT l.id, i.id, i.client_id, i.number,
+                COALESCE(l.step, CASE m.seq WHEN 0 THEN 'plan' ELSE 'instalment ' || m.seq END, ''),
+                l.on_date, l.send_run
          FROM contact_log l JOIN invoice i ON i.id = l.invoice_id
+         LEFT JOIN plan_message m ON m.log_id = l.id
          WHERE l.delivery = 'pending' ORDER BY l.id",
     )?;
     let mut rows = stmt.query([])?;

@@ -488,6 +488,8 @@ fn a_confirmation_that_may_have_gone_is_not_sent_twice() {
     // Pending: unknown, not resent, not due.
     let r = send(&env);
     assert!(r.stderr.contains("may or may not have gone out"), "{}", r.stderr);
+    // Named as dun due names it: a plan's e-mail does no ladder step.
+    assert!(r.stderr.contains("2026-014 plan of"), "{}", r.stderr);
     assert_eq!(server.count(), 0);
     assert_eq!(actions(&env), Vec::<String>::new());
     env.run(&["send", "--yes", "--resend-unknown"]).ok();
