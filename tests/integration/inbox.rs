@@ -526,6 +526,24 @@ fn the_password_comes_from_the_environment_or_a_command_and_never_a_loose_file()
     let s = setup(&failing);
     let err = s.run(&["inbox", "test"]).fails(1).to_string();
     assert!(err.contains("[imap] password_command failed"), "{err}");
+    // Issue 7's rules hold for [imap] as for [smtp]: what the command wrote
+    // on stderr may hold the secret and is never shown, and a command that
+    // hangs is stopped after timeout_secs with everything it started.
+    assert!(!err.contains("nope"), "{err}");
+    let hanging = format!("{no_password}password_command = \"sleep 60 & sleep 60\"\n")
+        .replace("timeout_secs = 10", "timeout_secs = 1");
+    let s = setup(&hanging);
+    let started = std::time::Instant::now();
+    let err = s.run(&["inbox", "test"]).fails(1).to_string();
+    assert!(
+        err.contains("[imap] password_command did not finish within 1 s"),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
 
     let s = setup(&account.imap_section("none"));
     set_mode(&s.env.config(), 0o640);
