@@ -11,7 +11,7 @@ use chrono::{Datelike, Days, NaiveDate};
 use serde::Serialize;
 
 use super::contact::HoldKind;
-use super::dates::add_days;
+use super::dates::{LAST_DAY, add_days};
 use super::ladder::{Hold, Schedule};
 use super::money::{Currency, format_plain};
 
@@ -36,9 +36,11 @@ pub enum Cadence {
     Monthly,
 }
 
-/// The date of the instalment `k` places after the first (0: the first).
+/// The date of the instalment `k` places after the first (0: the first);
+/// `None` past [`LAST_DAY`], the last day dun keeps (issue 7: dates are
+/// stored as ISO text, and `+10000-01-15` would sort before 2026).
 pub fn nth_date(first: NaiveDate, cadence: Cadence, k: u32) -> Option<NaiveDate> {
-    match cadence {
+    let on = match cadence {
         Cadence::Every(days) => first.checked_add_days(Days::new(u64::from(days) * u64::from(k))),
         Cadence::Monthly => {
             let months = i64::from(first.month0()) + i64::from(k);
@@ -47,7 +49,8 @@ pub fn nth_date(first: NaiveDate, cadence: Cadence, k: u32) -> Option<NaiveDate>
             let day = first.day().min(days_in_month(year, month)?);
             NaiveDate::from_ymd_opt(year, month, day)
         }
-    }
+    }?;
+    (on <= LAST_DAY).then_some(on)
 }
 
 fn days_in_month(year: i32, month: u32) -> Option<u32> {
@@ -90,7 +93,12 @@ pub fn equal_parts(
     (0..count)
         .map(|k| {
             let on = nth_date(first, cadence, k)
-                .ok_or_else(|| format!("instalment {} falls beyond the calendar dun knows", k + 1))?;
+                .ok_or_else(|| {
+                    format!(
+                        "instalment {} would fall after {LAST_DAY}, the last day dun keeps; give fewer instalments or an earlier --first",
+                        k + 1
+                    )
+                })?;
             let amount = if k + 1 == count { last } else { part };
             Ok(Instalment { on, amount })
         })

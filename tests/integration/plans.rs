@@ -570,6 +570,17 @@ struct Bad {
 }
 
 const BAD: &[Bad] = &[
+    // Issue 7: no date past 9999-12-31, computed ones included.
+    Bad {
+        setup: &[],
+        line: "plan 2026-014 --instalments 3 --monthly --first 9999-11-30",
+        names: &["instalment 3", "9999-12-31"],
+    },
+    Bad {
+        setup: &[],
+        line: "plan 2026-014 --instalments 2 --every 30 --first 9999-12-15",
+        names: &["instalment 2", "9999-12-31"],
+    },
     Bad {
         setup: &[],
         line: "plan 2026-014 --at 2026-12-20=500 --at 2027-01-31=600",

@@ -62,6 +62,18 @@ fn the_remainder_goes_on_the_last() {
 }
 
 #[test]
+fn no_instalment_falls_after_the_last_day_dun_keeps() {
+    let last = d("9999-12-31");
+    assert_eq!(
+        nth_date(d("9999-11-30"), Cadence::Monthly, 1),
+        Some(d("9999-12-30"))
+    );
+    assert_eq!(nth_date(d("9999-11-30"), Cadence::Monthly, 2), None);
+    assert_eq!(nth_date(d("9999-12-01"), Cadence::Every(30), 1), Some(last));
+    assert_eq!(nth_date(d("9999-12-01"), Cadence::Every(31), 1), None);
+}
+
+#[test]
 fn monthly_from_the_31st_keeps_to_the_month_end() {
     let dates = |first: &str, n| -> Vec<NaiveDate> {
         (0..n)
