@@ -135,7 +135,13 @@ pub fn detect(text: &str) -> Option<Format> {
         return Some(Format::Ofx);
     }
     if head.starts_with('<') {
-        let start = &text[..text.len().min(64 * 1024)];
+        // The first 64 KiB, cut at a character (a byte index inside one
+        // would panic: a statement with non-ASCII text around that offset).
+        let mut end = text.len().min(64 * 1024);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let start = &text[..end];
         if start.contains("urn:iso:std:iso:20022:tech:xsd:camt.") {
             return Some(Format::Camt);
         }
@@ -261,6 +267,20 @@ mod tests {
 
     fn sek() -> Currency {
         Currency::from_code("SEK").unwrap()
+    }
+
+    #[test]
+    fn detect_reads_the_first_64_kib_without_cutting_a_character() {
+        // "ö" (two bytes) across the 64 KiB mark: no panic, and no format.
+        for pad in [65_535, 65_534, 65_536] {
+            let text = format!("<{}ö camt?", "x".repeat(pad - 1));
+            assert_eq!(detect(&text), None, "{pad}");
+        }
+        let camt = format!(
+            "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.08\">{}ö",
+            "x".repeat(70_000)
+        );
+        assert_eq!(detect(&camt), Some(Format::Camt));
     }
 
     #[test]
