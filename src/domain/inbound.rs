@@ -556,9 +556,11 @@ pub fn names_number(subject: &str, number: &str) -> bool {
 }
 
 fn auto_reply_note(subject: &str, text: &str) -> String {
+    // Each line as one_line makes it: a hostile answer's escape sequences
+    // and NULs never reach the log, nor the terminal that shows the note.
     let first = new_text(text)
         .lines()
-        .map(str::trim)
+        .map(one_line)
         .filter(|l| !l.is_empty())
         .take(2)
         .collect::<Vec<_>>()

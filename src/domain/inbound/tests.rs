@@ -177,6 +177,18 @@ fn auto_replies_are_recognised_by_header_or_subject() {
     assert_eq!(logged(classify(&no, &text(""), &k)).kind, Kind::Reply);
 }
 
+/// Found by the `mime` fuzz target: an out-of-office answer's NULs and
+/// escape sequences went into the note, and from there to `dun due`.
+#[test]
+fn an_auto_reply_s_note_is_one_line_without_control_characters() {
+    let mut h = header("ap@acme.example", "Out of Office: Invoice");
+    h.auto_submitted = Some("auto-replied".into());
+    let body = text("\u{1b}[2J\u{1b}]0;owned\u{7}\n\0\0\nAway until\u{1b}[31m 10 March.\0\nBack\tsoon.");
+    let f = logged(classify(&h, &body, &known()));
+    assert_eq!(f.note, "[2J]0;owned Away until[31m 10 March.");
+    assert!(!f.note.chars().any(char::is_control), "{:?}", f.note);
+}
+
 fn dsn(action: &str, status: &str, returned: &str) -> (Header, Body) {
     let mut h = header(
         "mailer-daemon@mx.example.org",
