@@ -516,7 +516,9 @@ fn notice_verdict(n: &Notice, body: &Body, known: &Known) -> Verdict {
     Verdict::Log(Finding {
         kind: if n.failed { Kind::Bounce } else { Kind::Delay },
         invoices,
-        note: clip(&note, NOTE_CHARS),
+        // The addresses and codes are the mail server's words: one line,
+        // without control characters, like every note.
+        note: clip(&one_line(&note), NOTE_CHARS),
     })
 }
 

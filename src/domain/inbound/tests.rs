@@ -219,6 +219,16 @@ fn a_failed_dsn_bounces_the_invoices_of_the_returned_message() {
     assert_eq!(f.note, "ap@acme.example: 5.1.1 user unknown");
 }
 
+/// Found by the `mime` fuzz target: a notice's recipient with NULs put
+/// them in the note.
+#[test]
+fn a_bounce_s_note_is_one_line_without_control_characters() {
+    let (h, mut b) = dsn("failed", "5.1.1", DUN_TWO);
+    b.recipients[0].address = "ap\0\0@acme.example\r\n\u{1b}[2J".into();
+    let f = logged(classify(&h, &b, &known()));
+    assert_eq!(f.note, "ap@acme.example [2J: 5.1.1 user unknown");
+}
+
 #[test]
 fn a_delay_is_a_note_and_a_success_report_nothing() {
     let (h, b) = dsn("delayed", "4.4.1", DUN);
