@@ -8,6 +8,7 @@
 #![no_main]
 
 use std::collections::BTreeSet;
+use std::sync::Once;
 
 use dun::domain::inbound::{Body, Header, Known, NOTE_CHARS, SentOn, Verdict, classify, needs_body};
 use dun::mail::inbound::{parse, parse_header};
@@ -64,7 +65,28 @@ fn check_header(h: &Header) {
     );
 }
 
+/// libFuzzer's panic hook aborts on any panic, even one that is caught. A
+/// panic inside mail-parser (its `debug_assert!`s fire on some malformed
+/// multiparts) is caught by dun's reader and makes that message unreadable:
+/// let those unwind to it, so that the property checked is "no panic gets
+/// out of dun's reader", and abort on every other.
+fn let_parser_panics_reach_dun() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let abort = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let in_parser = info
+                .location()
+                .is_some_and(|l| l.file().contains("/mail-parser-"));
+            if !in_parser {
+                abort(info);
+            }
+        }));
+    });
+}
+
 fuzz_target!(|data: &[u8]| {
+    let_parser_panics_reach_dun();
     let head = parse_header(data);
     if let Ok(h) = &head {
         check_header(h);
