@@ -252,7 +252,17 @@ if largest:
             drops = sqlite3(old, "SELECT 'DROP ' || type || ' ' || name || ';' FROM sqlite_schema "
                                  "WHERE name LIKE 'ladder_state%' AND type IN ('trigger', 'view', 'table') "
                                  "ORDER BY CASE type WHEN 'trigger' THEN 0 WHEN 'view' THEN 1 ELSE 2 END;")
-            sqlite3(old, drops + f"PRAGMA user_version = {before};")
+            # The migrations after the kept state undone too (0008_send_runs;
+            # tests/integration/kept_state.rs has the same undoing).
+            undo_after = (
+                "DROP TRIGGER contact_log_no_rewrite;\n"
+                "CREATE TRIGGER contact_log_no_rewrite BEFORE UPDATE OF id, invoice_id, channel, inbound, "
+                "on_date, at, step, outcome, note, recipients, subject, message_id, deadline, message_key "
+                "ON contact_log BEGIN SELECT RAISE(ABORT, 'the contact log is append-only'); END;\n"
+                "ALTER TABLE contact_log DROP COLUMN send_run;\n"
+                "DROP TABLE send_run;\n"
+            )
+            sqlite3(old, drops + undo_after + f"PRAGMA user_version = {before};")
         print(f"== upgrade of the {n:,}-invoice file from schema {before}", flush=True)
         make_old()
         migration = open(migration_file).read()

@@ -404,12 +404,8 @@ fn read_invoice(r: &rusqlite::Row, inv: &mut OpenInvoice, ladder: &Ladder, today
     Ok(())
 }
 
-/// A value of the kept state that is not what dun writes: either the
-/// state or the invoice's own records hold it (`dun check` tells which).
 fn damaged(number: &str, what: impl std::fmt::Display) -> anyhow::Error {
-    anyhow!(
-        "the kept ladder state of invoice {number} cannot be read ({what}); dun check compares it with the invoice's records and dun check --repair rebuilds it from them"
-    )
+    anyhow!("the kept ladder state of invoice {number} is damaged ({what}); run dun check --repair")
 }
 
 /// A date column of the kept state, parsed from its bytes.

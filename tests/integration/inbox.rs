@@ -782,8 +782,23 @@ fn payments_past_any_sum_are_an_error_naming_the_invoice() {
     s.on(&plus(DAY0, 1));
     assert!(s.run(&["inbox"]).ok().contains("1 reply logged"));
     let conn = rusqlite::Connection::open(s.env.db()).unwrap();
-    conn.execute_batch(
+    // The kept state's sum refuses such a payment (SQLite's sum() stops
+    // at an integer overflow): the edit must go round its trigger too.
+    let before = std::fs::read(s.env.db()).unwrap();
+    let refused = conn.execute(
         "INSERT INTO payment (invoice_id, amount, paid_on, created_at)
+         SELECT id, 5000000000000000000, issued, '2026-11-20T00:00:00Z'
+           FROM invoice, (SELECT 1 UNION ALL SELECT 2) WHERE number = '2026-015'",
+        [],
+    );
+    assert!(refused.is_err(), "the kept state took payments past i64");
+    assert!(
+        std::fs::read(s.env.db()).unwrap() == before,
+        "a refused edit changed the file"
+    );
+    conn.execute_batch(
+        "DROP TRIGGER ladder_state_after_payment;
+         INSERT INTO payment (invoice_id, amount, paid_on, created_at)
          SELECT id, 5000000000000000000, issued, '2026-12-01T00:00:00Z' FROM invoice WHERE number = '2026-015';
          INSERT INTO payment (invoice_id, amount, paid_on, created_at)
          SELECT id, 5000000000000000000, issued, '2026-12-01T00:00:00Z' FROM invoice WHERE number = '2026-015';",

@@ -831,8 +831,23 @@ fn payments_past_any_sum_on_a_plan_s_invoice_are_an_error_naming_it() {
         "2026-11-30",
     ]);
     let conn = rusqlite::Connection::open(env.db()).expect("the database opens");
-    conn.execute_batch(
+    // The kept state's sum refuses such a payment (SQLite's sum() stops
+    // at an integer overflow): the edit must go round its trigger too.
+    let before = std::fs::read(env.db()).unwrap();
+    let refused = conn.execute(
         "INSERT INTO payment (invoice_id, amount, paid_on, created_at)
+         SELECT id, 5000000000000000000, due, '2026-11-20T00:00:00Z'
+           FROM invoice, (SELECT 1 UNION ALL SELECT 2) WHERE number = '2026-014'",
+        [],
+    );
+    assert!(refused.is_err(), "the kept state took payments past i64");
+    assert!(
+        std::fs::read(env.db()).unwrap() == before,
+        "a refused edit changed the file"
+    );
+    conn.execute_batch(
+        "DROP TRIGGER ladder_state_after_payment;
+         INSERT INTO payment (invoice_id, amount, paid_on, created_at)
          SELECT id, 5000000000000000000, due, '2026-11-20T00:00:00Z' FROM invoice WHERE number = '2026-014';
          INSERT INTO payment (invoice_id, amount, paid_on, created_at)
          SELECT id, 5000000000000000000, due, '2026-11-20T00:00:00Z' FROM invoice WHERE number = '2026-014';",
