@@ -262,7 +262,7 @@ fn scan_in_snapshot(
     let mut needs_log = false;
     while let Some(r) = invoices.next()? {
         seen += 1;
-        if !read_or_leave_out(r, &mut inv, ladder, today, &mut left_out, &mut skipped)? {
+        if !read_or_leave_out(conn, r, &mut inv, ladder, today, &mut left_out, &mut skipped)? {
             continue;
         }
         if inv.read_log {
@@ -286,7 +286,7 @@ fn scan_in_snapshot(
     each(&inv)?;
     while let Some(r) = invoices.next()? {
         seen += 1;
-        if !read_or_leave_out(r, &mut inv, ladder, today, &mut left_out, &mut skipped)? {
+        if !read_or_leave_out(conn, r, &mut inv, ladder, today, &mut left_out, &mut skipped)? {
             continue;
         }
         if inv.read_log {
@@ -302,6 +302,7 @@ fn scan_in_snapshot(
 /// `left_out` (and its id in `skipped`, so that its log entries are passed
 /// over). Whether `inv` holds the row.
 fn read_or_leave_out(
+    conn: &Connection,
     r: &rusqlite::Row,
     inv: &mut OpenInvoice,
     ladder: &Ladder,
@@ -320,11 +321,29 @@ fn read_or_leave_out(
         Err(_) => format!("with id {id}"),
     };
     skipped.insert(id);
-    left_out.push(LeftOut {
-        number,
-        why: format!("{e:#}"),
-    });
+    // The kept row as the records give it: then the bad value is in the
+    // invoice's own records (a hand edit), which a repair cannot mend.
+    let why = match e.downcast_ref::<Damaged>() {
+        Some(d) if kept_row_is_as_records(conn, id)? => format!(
+            "its records hold a value dun never writes ({}); dun check --repair cannot mend that: correct the invoice or its payments",
+            d.what
+        ),
+        _ => format!("{e:#}"),
+    };
+    left_out.push(LeftOut { number, why });
     Ok(false)
+}
+
+/// Whether an invoice's kept row is what the records give (one invoice,
+/// only for a row that could not be read).
+fn kept_row_is_as_records(conn: &Connection, id: i64) -> Result<bool> {
+    let differs: bool = conn.query_row(
+        "SELECT EXISTS (SELECT * FROM ladder_state WHERE invoice_id = ?1
+                        EXCEPT SELECT * FROM ladder_state_from_records WHERE invoice_id = ?1)",
+        [id],
+        |r| r.get(0),
+    )?;
+    Ok(!differs)
 }
 
 /// The scan saw as many open invoices as the invoice table has.
@@ -405,8 +424,30 @@ fn read_invoice(r: &rusqlite::Row, inv: &mut OpenInvoice, ladder: &Ladder, today
 }
 
 fn damaged(number: &str, what: impl std::fmt::Display) -> anyhow::Error {
-    anyhow!("the kept ladder state of invoice {number} is damaged ({what}); run dun check --repair")
+    anyhow::Error::new(Damaged {
+        number: number.to_string(),
+        what: what.to_string(),
+    })
 }
+
+/// A value of the kept state that is not what dun writes.
+#[derive(Debug)]
+struct Damaged {
+    number: String,
+    what: String,
+}
+
+impl std::fmt::Display for Damaged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the kept ladder state of invoice {} is damaged ({}); run dun check --repair",
+            self.number, self.what
+        )
+    }
+}
+
+impl std::error::Error for Damaged {}
 
 /// A date column of the kept state, parsed from its bytes.
 fn kept_date_opt(r: &rusqlite::Row, i: usize, number: &str) -> Result<Option<NaiveDate>> {

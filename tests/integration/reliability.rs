@@ -1144,6 +1144,13 @@ fn f3_one_invoice_that_cannot_be_read_stops_nobody_else() {
                 run.stderr
             );
         }
+        // The kept state is as the records give it: the records are at fault.
+        assert!(
+            run.stderr.contains("its records hold a value dun never writes")
+                && run.stderr.contains("dun check --repair cannot mend that"),
+            "{args:?}: {}",
+            run.stderr
+        );
     }
     let run = send(&env, &[]);
     assert_eq!(run.code, 3, "{run:?}");
