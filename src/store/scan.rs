@@ -373,8 +373,8 @@ fn read_invoice(r: &rusqlite::Row, inv: &mut OpenInvoice, ladder: &Ladder, today
     inv.issued = kept_date(7)?;
     inv.due = kept_date(8)?;
     inv.entered_on = kept_date(12)?;
-    inv.amount = r.get(9).map_err(|e| damaged(number, e))?;
-    inv.paid = r.get(17).map_err(|e| damaged(number, e))?;
+    inv.amount = r.get(9).map_err(|e| damaged(number, minor_units(e)))?;
+    inv.paid = r.get(17).map_err(|e| damaged(number, minor_units(e)))?;
     // The balance is amount − paid everywhere: it must be a figure.
     if inv.amount.checked_sub(inv.paid).is_none() {
         return Err(anyhow!("its payments add up past any amount dun can hold"));
@@ -421,6 +421,24 @@ fn read_invoice(r: &rusqlite::Row, inv: &mut OpenInvoice, ladder: &Ladder, today
     opt_text(&mut inv.start_step, r, 11)?;
     opt_text(&mut inv.reference, r, 19)?;
     Ok(())
+}
+
+/// What is wrong with a money column, in words ("amount holds a real
+/// value, not whole minor units").
+fn minor_units(e: rusqlite::Error) -> String {
+    match e {
+        // `paid` is the sum of the payments: one of them is the bad value.
+        rusqlite::Error::InvalidColumnType(_, name, ty) => format!(
+            "{} holds a {} value, not whole minor units",
+            if name == "paid" {
+                "a payment"
+            } else {
+                name.as_str()
+            },
+            ty.to_string().to_lowercase()
+        ),
+        other => other.to_string(),
+    }
 }
 
 fn damaged(number: &str, what: impl std::fmt::Display) -> anyhow::Error {

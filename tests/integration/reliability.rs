@@ -1147,6 +1147,8 @@ fn f3_one_invoice_that_cannot_be_read_stops_nobody_else() {
         // The kept state is as the records give it: the records are at fault.
         assert!(
             run.stderr.contains("its records hold a value dun never writes")
+                && run.stderr.contains("amount holds a real value")
+                && run.stderr.contains("a payment holds a real value")
                 && run.stderr.contains("dun check --repair cannot mend that"),
             "{args:?}: {}",
             run.stderr
