@@ -78,7 +78,11 @@ fn read_message(raw: &[u8]) -> Result<(Header, Body), Unreadable> {
         .parse(raw)
         .filter(is_message)
         .ok_or_else(|| Unreadable("no header".into()))?;
-    let header = header_of(&msg, &raw[..header_end(raw)]);
+    // The header as the header alone gives it: the whole parse may read
+    // past the blank line (a Date it cannot finish), and the triage, which
+    // reads only the header, must find the same message (its key, subject
+    // and date) that is logged from the whole.
+    let header = read_header(raw)?;
     let body = body_of(&msg)?;
     Ok((header, body))
 }
@@ -413,5 +417,18 @@ mod tests {
             Err(Unreadable(why)) => assert!(why.contains("MIME"), "{why}"),
         }
         let _ = parse_header(raw);
+    }
+
+    /// Found by the `mime` fuzz target: a Date the parser cannot finish
+    /// reading made it run past the blank line, so the whole parse took a
+    /// "Subject:" line of the body for the header's, and the two reads of
+    /// one message disagreed.
+    #[test]
+    fn the_whole_parse_reads_the_header_the_header_alone_reads() {
+        let raw = b"Return-Path: <ap@acme.example>\nDate: Mon, 7 Dec 2026 09:21:4/ +0s\n\nReporting-MTA: dns; mx.example.org\nTo: Acme AB <ap@acme.example>\nSubject: Reminder: invoice 2026-014 from Fia Freelance\n\nAction: failed\n";
+        let head = parse_header(raw).expect("a header");
+        let (whole, _) = parse(raw).expect("a message");
+        assert_eq!(whole, head);
+        assert_eq!(whole.subject, "");
     }
 }
