@@ -129,10 +129,12 @@ pub(crate) fn check_invoice(ctx: &Context, d: InvoiceDraft) -> Result<CheckedInv
         (None, None) => add_days(issued, i64::from(ctx.config.terms_days)),
     };
     if due > crate::domain::dates::LAST_DAY {
-        return Err(text(if d.due.is_some() { Field::Due } else { Field::Terms })(format!(
-            "the due date would be {due}, after {}: the last day dun keeps; give a shorter --terms or a --due date",
-            crate::domain::dates::LAST_DAY
-        )));
+        return Err(text(if d.due.is_some() { Field::Due } else { Field::Terms })(
+            format!(
+                "the due date would be {due}, after {}: the last day dun keeps; give a shorter --terms or a --due date",
+                crate::domain::dates::LAST_DAY
+            ),
+        ));
     }
     if due < issued {
         return Err(text(if d.due.is_some() {

@@ -342,7 +342,8 @@ impl Mailer {
             WireError::Garbled(what) => {
                 format!("the SMTP server {server} answered something that is not SMTP ({doing}): {what}")
             }
-            WireError::Refused(r) => format!("the SMTP server {server} said {} ({doing})", r.text()),
+            // The server's words last: the log shows them in brackets.
+            WireError::Refused(r) => format!("the SMTP server {server} said, {doing}: {}", r.text()),
             WireError::Tls(t) => format!("TLS with {server} failed ({doing}): {t}"),
         }
     }

@@ -303,9 +303,10 @@ fn a_letter_logged_keeps_its_deadline() {
         .unwrap();
     assert_eq!(deadline, "2027-03-29");
     drop(conn);
-    // Without --deadline: 14 days.
-    let out = env.ok(&["log", "2027-006", "letter", "--on", "2027-03-09"]);
-    assert!(out.contains("until 2027-03-23 to pay"), "{out}");
+    // Without --deadline: 14 days (from a day before today: issue 7
+    // refuses a contact dated after today).
+    let out = env.ok(&["log", "2027-006", "letter", "--on", "2027-03-05"]);
+    assert!(out.contains("until 2027-03-19 to pay"), "{out}");
     refused(
         &env,
         &["log", "2027-006", "call", "--deadline", "10"],
@@ -489,7 +490,9 @@ fn a_failed_send_and_its_retry_read_as_one_attempt() {
     let lines: Vec<&str> = show.lines().filter(|l| l.contains("[reminder]")).collect();
     assert_eq!(lines.len(), 1, "{show}");
     assert!(lines[0].contains("· failed ("), "{show}");
+    // The server's words, and (issue 7) that the message never went.
     assert!(lines[0].contains("4.2.1 mailbox busy, try later)"), "{show}");
+    assert!(lines[0].contains("before the message was handed over"), "{show}");
 
     server.set_mode(Mode::Accept);
     env.ok(&["send", "--yes"]);
