@@ -767,7 +767,10 @@ fn print_agenda(ctx: &Context, db: &store::Store, out: &mut dyn Write, agenda: &
             writeln!(out, "{hint}")?;
         }
     }
-    write!(out, "{}", left_out_line(&left_out, ctx.screen()))?;
+    // Said of the whole agenda, apart from the last section's table.
+    if !left_out.is_empty() {
+        write!(out, "\n{}", left_out_line(&left_out, ctx.screen()))?;
+    }
     writeln!(out)?;
     out.flush()?;
     print_agenda_footer(ctx, agenda);
