@@ -624,6 +624,9 @@ fn text_width(text: &str) -> usize {
     if text.is_ascii() && !text.contains('\n') {
         return text.len();
     }
+    if text.contains('\t') {
+        return text_width(&text.replace('\t', " "));
+    }
     text.lines().map(get_line_width).max().unwrap_or(0)
 }
 
@@ -632,8 +635,13 @@ fn line_count(text: &str) -> usize {
     text.lines().count().max(1)
 }
 
-/// A cell cut to `width`, borrowed when it fits.
+/// A cell cut to `width`, borrowed when it fits. A tab is shown as one
+/// space: a terminal would stretch it to its next stop, and tabled's grid
+/// measures it otherwise than it draws it (a cell wider than its column).
 fn cut_cow(text: &str, width: usize) -> Cow<'_, str> {
+    if text.contains('\t') {
+        return Cow::Owned(cut_lines(&text.replace('\t', " "), width));
+    }
     if !text.contains('\n') && (text.len() <= width || get_line_width(text) <= width) {
         Cow::Borrowed(text)
     } else {
