@@ -13,7 +13,12 @@
 # dun's messages from the clients' addresses (5 %), out-of-office answers
 # (2 %), Postfix bounces returning dun's messages (1 %), and the rest
 # newsletters and mail from strangers, 2-8 KiB each with quoted text and
-# HTML parts. Dovecot indexes the mailbox before anything is timed.
+# HTML parts. The files are named as Dovecot's LDA/LMTP names what it
+# delivers (seconds.Mmicroseconds.Ppid.host,S=size,W=size-with-CRLF);
+# BENCH_NAMES=counter names them as the first version of this script did
+# (a counter and a fixed tail), which Dovecot's file-name hash handles badly
+# (see docs/performance.md, "The inbox"). Dovecot indexes the mailbox (its
+# index files in the Maildir, kept between sessions) before anything is timed.
 #
 # Timed, as whole processes, median of RUNS interleaved runs:
 #   first read  `dun inbox --quiet` on a fresh copy of the database
@@ -39,6 +44,9 @@ GEN="$PWD/target/release/examples/gen"
 for tool in dovecot doveadm python3 sqlite3; do
     command -v "$tool" >/dev/null || { echo "benches/inbox.sh needs $tool (apt-get install dovecot-imapd python3 sqlite3)" >&2; exit 1; }
 done
+# The floor runs the interpreter itself: a wrapper on PATH (a pyenv shim is a
+# shell script) would add its own start-up, about 0.1 s, to every floor run.
+PY=$(python3 -c 'import sys; print(sys.executable)')
 [ "$(id -u)" = 0 ] || { echo "benches/inbox.sh runs Dovecot with its own users: run it as root" >&2; exit 1; }
 
 nice -n 10 cargo build --release --locked --quiet --bin dun --example gen
@@ -109,6 +117,7 @@ echo "writing $N messages into the Maildir ..."
 python3 - "$WORK" "$N" "$DUID" "$DGID" <<'PY'
 import os, random, sys
 work, n, uid, gid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+counter_names = os.environ.get("BENCH_NAMES", "") == "counter"
 random.seed(8)
 sent = [l.split(" ", 1) for l in open(f"{work}/sent.txt").read().splitlines()]
 maildir = f"{work}/mail/fia/Maildir"
@@ -121,9 +130,24 @@ def body(kb):
     while sum(len(x) for x in out) < kb * 1024:
         out.append(para(random.randint(8, 20)))
     return "\n\n".join(out)
+names = random.Random(80)
+def maildir_name(mtime, text):
+    # Named as Dovecot's LDA/LMTP names what it delivers: seconds, microseconds,
+    # process id, host, then the size and the size with CRLF line ends (S=, W=).
+    # Names that differ only in a counter collide in Dovecot's file-name hash
+    # (1,013 distinct values for 10,000 names, one shared by 3,600), which
+    # costs its imap process about 0.3 s of CPU per session on a
+    # 10,000-message Maildir; no mail server or mail program names files so.
+    size = len(text.encode())
+    vsize = size + text.count("\n")
+    return (f"{mtime}.M{names.randrange(1000000)}P{names.randrange(1000, 60000)}"
+            f".mx.example.org,S={size},W={vsize}")
 def write(i, text, mtime):
     # Mail already seen by the user's mail program sits in cur/ (":2,").
-    path = f"{maildir}/cur/{1765000000 + i:010d}.M{i}P1.bench:2,S"
+    if counter_names:
+        path = f"{maildir}/cur/{1765000000 + i:010d}.M{i}P1.bench:2,S"
+    else:
+        path = f"{maildir}/cur/{maildir_name(mtime, text)}:2,S"
     with open(path, "w") as f:
         f.write(text)
     os.utime(path, (mtime, mtime))
@@ -235,6 +259,8 @@ for j, r in enumerate([0.01, 0.02, 0.06, 0.075, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]):
     t, text = message(n + j, r)
     with open(f"{work}/later/{j}", "w") as f:
         f.write(text)
+    with open(f"{work}/later/{j}.name", "w") as f:
+        f.write(f"{1765100000 + j}.M{j}.later" if counter_names else maildir_name(t, text))
     os.utime(f"{work}/later/{j}", (t, t))
 PY
 doveadm -c "$WORK/dovecot.conf" force-resync -u fia INBOX
@@ -264,7 +290,7 @@ timed() { # command... → seconds on stdout
 }
 
 # Warm the page cache and Dovecot's indexes once.
-python3 "$WORK/floor.py" "$PORT" first 1
+"$PY" "$WORK/floor.py" "$PORT" first 1
 echo "a first read, to check what it logs:"
 cp "$WORK/base.db" "$WORK/check.db"
 DUN_DB="$WORK/check.db" "$DUN" inbox | tail -1 | sed 's/^/  /'
@@ -275,24 +301,24 @@ first=(); floor1=(); later=(); floor2=()
 for r in $(seq 1 "$RUNS"); do
     cp "$WORK/base.db" "$WORK/run.db"; rm -f "$WORK"/run.db-*
     first+=("$(DUN_DB="$WORK/run.db" timed "$DUN" inbox --quiet)")
-    floor1+=("$(timed python3 "$WORK/floor.py" "$PORT" first 1)")
+    floor1+=("$(timed "$PY" "$WORK/floor.py" "$PORT" first 1)")
 done
 
 # Ten new messages arrive.
 for j in $(seq 0 9); do
-    f="$WORK/mail/fia/Maildir/new/$(( 1765100000 + j )).M$j.later"
+    f="$WORK/mail/fia/Maildir/new/$(cat "$WORK/later/$j.name")"
     cp -p "$WORK/later/$j" "$f"; chown "$DUID:$DGID" "$f"
 done
 doveadm -c "$WORK/dovecot.conf" force-resync -u fia INBOX
 doveadm -c "$WORK/dovecot.conf" fetch -u fia uid mailbox INBOX all > /dev/null
-python3 "$WORK/floor.py" "$PORT" later $(( N + 1 ))
+"$PY" "$WORK/floor.py" "$PORT" later $(( N + 1 ))
 cp "$WORK/after-first.db" "$WORK/check.db"
 echo "a later read, to check what it logs:"
 DUN_DB="$WORK/check.db" "$DUN" inbox | tail -1 | sed 's/^/  /'
 for r in $(seq 1 "$RUNS"); do
     cp "$WORK/after-first.db" "$WORK/run.db"; rm -f "$WORK"/run.db-*
     later+=("$(DUN_DB="$WORK/run.db" timed "$DUN" inbox --quiet)")
-    floor2+=("$(timed python3 "$WORK/floor.py" "$PORT" later $(( N + 1 )))")
+    floor2+=("$(timed "$PY" "$WORK/floor.py" "$PORT" later $(( N + 1 )))")
 done
 
 python3 - "$N" "${first[*]}" "${floor1[*]}" "${later[*]}" "${floor2[*]}" <<'PY'
