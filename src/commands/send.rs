@@ -1068,10 +1068,21 @@ fn show_preview(ctx: &Context, inv: &store::InvoiceRow, prep: Prepared, note: &s
             inv.client_handle
         );
     }
-    if ctx.config.sender.email.is_none() {
-        eprintln!(
-            "note: [sender] email is not set in the config file; dun send needs it as the From address"
-        );
+    let unset: Vec<&str> = [
+        ("name", ctx.config.sender.name.trim().is_empty()),
+        ("email", ctx.config.sender.email.is_none()),
+    ]
+    .into_iter()
+    .filter_map(|(key, unset)| unset.then_some(key))
+    .collect();
+    match unset.as_slice() {
+        [] => {}
+        [one] => eprintln!(
+            "note: [sender] {one} is not set in the config file; dun send needs it (reminders go out in your name, from your address)"
+        ),
+        _ => eprintln!(
+            "note: [sender] name and email are not set in the config file; dun send needs both (reminders go out in your name, from your address)"
+        ),
     }
     let o = &prep.outgoing;
     if !ctx.quiet {

@@ -627,3 +627,26 @@ fn dun_man_is_roff_that_names_every_command() {
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stderr), "", "groff warnings");
 }
+
+/// A preview before the config names the sender says which keys dun send
+/// needs, both of them (the subject's "från" was left hanging without a name).
+#[test]
+fn a_preview_without_a_sender_names_the_keys_dun_send_needs() {
+    let mut env = Env::new();
+    env.with_acme();
+    env.set_today("2026-12-01");
+    let none = env.run(&["preview", "2026-014"]);
+    none.ok();
+    assert!(
+        none.stderr.contains("[sender] name and email are not set"),
+        "{none:?}"
+    );
+    env.write_config("[sender]\nname = \"Fia\"\n");
+    let half = env.run(&["preview", "2026-014"]);
+    half.ok();
+    assert!(half.stderr.contains("[sender] email is not set"), "{half:?}");
+    env.write_config("[sender]\nname = \"Fia\"\nemail = \"fia@example.org\"\n");
+    let full = env.run(&["preview", "2026-014"]);
+    full.ok();
+    assert!(!full.stderr.contains("not set"), "{full:?}");
+}
