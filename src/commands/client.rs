@@ -785,7 +785,12 @@ fn show(ctx: &Context, handle: &str) -> Result<u8> {
             if let Some(n) = &l.note {
                 line.push_str(&format!(" · {}", n.replace('\n', " ")));
             }
-            writeln!(out, "{line}")?;
+            // A long entry wraps under the date's end, inside the terminal.
+            writeln!(
+                out,
+                "{}",
+                crate::report::words::wrap(&line, ctx.width, &" ".repeat(14))
+            )?;
         }
     }
     Ok(exit::OK)

@@ -696,7 +696,13 @@ fn show(ctx: &Context, number: &str) -> Result<u8> {
         if e.detail.is_empty() {
             writeln!(out, "  {}  {}", e.date, e.kind)?;
         } else {
-            writeln!(out, "  {}  {:<10} {}", e.date, e.kind, e.detail)?;
+            // A long entry wraps under its own text, inside the terminal.
+            let line = format!("  {}  {:<10} {}", e.date, e.kind, e.detail);
+            writeln!(
+                out,
+                "{}",
+                crate::report::words::wrap(&line, ctx.width, &" ".repeat(25))
+            )?;
         }
     }
     Ok(exit::OK)

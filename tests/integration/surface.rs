@@ -650,3 +650,49 @@ fn a_preview_without_a_sender_names_the_keys_dun_send_needs() {
     full.ok();
     assert!(!full.stderr.contains("not set"), "{full:?}");
 }
+
+/// The timelines of `invoice show` and `client show` wrap long entries
+/// under their own text on an 80-column terminal, and keep them whole on a
+/// pipe.
+#[test]
+fn timelines_wrap_inside_the_terminal() {
+    let mut env = Env::new();
+    env.with_acme();
+    env.set_today("2026-12-03");
+    env.ok(&[
+        "log",
+        "2026-014",
+        "call",
+        "--outcome",
+        "talked",
+        "--note",
+        "Sven in accounts says the invoice is approved and will be paid with the next payment run on Friday",
+    ]);
+    for args in [
+        &["invoice", "show", "2026-014"][..],
+        &["client", "show", "acme"][..],
+    ] {
+        let screen = env.run_on_terminal(80, args);
+        let text = screen.ok().replace('\r', "");
+        for line in text.lines() {
+            assert!(line.chars().count() <= 80, "{args:?}: {line:?} is wider than 80");
+        }
+        let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            words.contains("approved and will be paid with the next payment run on Friday"),
+            "{args:?}:\n{text}"
+        );
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&" ".repeat(14)) && l.contains("payment run")),
+            "{args:?}: the note wraps under its text:\n{text}"
+        );
+        let piped = env.ok(args);
+        assert!(
+            piped
+                .lines()
+                .any(|l| l.contains("approved and will be paid with the next payment run on Friday")),
+            "{args:?} on a pipe:\n{piped}"
+        );
+    }
+}
