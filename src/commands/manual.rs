@@ -16,16 +16,18 @@ local file, a ladder of reminders, e-mails sent exactly once.
 
 Every morning
   dun due                  what to send, whom to call, which letter to write
-  dun send                 send the reminders that are due
-  dun log INVOICE call --outcome talked --note \"...\"   after a call
+  dun send                 read the inbox (if set up), then send what is due
+  dun bank STATEMENT       record the payments in your bank's export
   dun pay INVOICE          record a payment (no amount: all of it)
+  dun log INVOICE call --outcome talked --note \"...\"   after a call
   dun summary              what you are owed, per currency and per client
 
 To begin
   dun demo --db /tmp/dun-demo.db && dun --db /tmp/dun-demo.db due
                            try it on example data
-  dun init                 write a config file: your name, the SMTP server
-  dun client add \"Acme AB\" --email ap@acme.example
+  dun init                 write a config file: your name, SMTP, the inbox
+  dun import invoices.csv  bring your open invoices in from a spreadsheet
+  dun client add \"Acme AB\" --email ap@acme.example      or one at a time
   dun invoice add 2026-001 --client acme-ab --amount 1200.00 --due 2026-12-31
 
 dun --help lists every command, dun COMMAND --help tells more, dun man prints
