@@ -29,7 +29,11 @@ pub fn unknown_emails(conn: &Connection, live: &HashSet<i64>) -> Result<Vec<Unkn
                 l.on_date, l.send_run
          FROM contact_log l JOIN invoice i ON i.id = l.invoice_id
          LEFT JOIN plan_message m ON m.log_id = l.id
-         WHERE l.delivery = 'pending' ORDER BY l.id",
+         WHERE l.delivery = 'pending'
+         -- `+` keeps SQLite from walking the whole log in id order for the
+         -- ORDER BY: the partial index of pending entries is the way in
+         -- (3 ms instead of 375 at 3,000,000 entries).
+         ORDER BY +l.id",
     )?;
     let mut rows = stmt.query([])?;
     let mut out = Vec::new();
