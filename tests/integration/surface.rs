@@ -583,7 +583,15 @@ fn plain_dun_is_a_short_overview() {
     let env = Env::new();
     let r = env.run(&[]);
     let text = r.ok();
-    for needle in ["dun due", "dun send", "dun bank", "dun import", "dun summary", "dun --help", "dun man"] {
+    for needle in [
+        "dun due",
+        "dun send",
+        "dun bank",
+        "dun import",
+        "dun summary",
+        "dun --help",
+        "dun man",
+    ] {
         assert!(text.contains(needle), "{needle} in:\n{text}");
     }
     assert!(
