@@ -22,7 +22,7 @@ use crate::cli::ImportArgs;
 use crate::context::Context;
 use crate::domain::dates::add_days;
 use crate::domain::money::{Currency, format_plain, parse_amount, parse_amount_lenient};
-use crate::domain::party::check_address;
+use crate::domain::party::{check_address, check_consumer, check_country, check_org_number};
 use crate::domain::text::check_handle;
 use crate::exit;
 use crate::import::{self, Field, Problem, Row, Sheet};
@@ -137,6 +137,10 @@ struct ClientFacts {
     phone: Option<String>,
     lang: Option<String>,
     address: Option<String>,
+    /// ISO 3166-1 alpha-2, upper case.
+    country: Option<String>,
+    org_number: Option<String>,
+    consumer: Option<bool>,
 }
 
 /// Which facts of an invoice the row gives (the others are not compared).
@@ -264,6 +268,25 @@ fn check_row<'a>(
         .map(check_address)
         .transpose()
         .map_err(|m| at(Field::Address, m))?;
+    // The checks of `client add --country`, `--org-number` and `--consumer`.
+    let country = row
+        .country
+        .as_deref()
+        .map(check_country)
+        .transpose()
+        .map_err(|m| at(Field::Country, m))?;
+    let org_number = row
+        .org_number
+        .as_deref()
+        .map(|v| check_org_number("company number", v))
+        .transpose()
+        .map_err(|m| at(Field::OrgNumber, m))?;
+    let consumer = row
+        .consumer
+        .as_deref()
+        .map(check_consumer)
+        .transpose()
+        .map_err(|m| at(Field::Consumer, m))?;
     let client = ClientFacts {
         client: row.client.as_deref().map(|c| c.trim().to_string()),
         client_name: row.client_name.as_ref().map(|_| c.name.clone()),
@@ -271,6 +294,9 @@ fn check_row<'a>(
         phone: c.phone,
         lang: c.lang,
         address,
+        country,
+        org_number,
+        consumer,
     };
 
     // The money: the currency first, for the decimals of every amount.
@@ -448,6 +474,10 @@ struct Facts {
     phone: Option<(String, usize)>,
     lang: Option<(String, usize)>,
     address: Option<(String, usize)>,
+    country: Option<(String, usize)>,
+    org_number: Option<(String, usize)>,
+    /// `yes` or `no`.
+    consumer: Option<(String, usize)>,
 }
 
 struct ClientChange {
@@ -675,6 +705,14 @@ fn match_rows<'a>(
         agree(Field::Phone, &mut facts.phone, f.phone.clone(), same);
         agree(Field::Lang, &mut facts.lang, f.lang.clone(), same);
         agree(Field::Address, &mut facts.address, f.address.clone(), same);
+        agree(Field::Country, &mut facts.country, f.country.clone(), same);
+        agree(
+            Field::OrgNumber,
+            &mut facts.org_number,
+            f.org_number.clone(),
+            same,
+        );
+        agree(Field::Consumer, &mut facts.consumer, f.consumer.map(yes_no), same);
     }
 
     // dun's clients whose facts the file gives differently.
@@ -736,6 +774,34 @@ fn match_rows<'a>(
             );
             row.party.address = Some(a.0.clone());
         }
+        if let Some(k) = &facts.country
+            && Some(&k.0) != c.party.country.as_ref()
+        {
+            differ(
+                Field::Country,
+                "country",
+                c.party.country.clone().unwrap_or_default(),
+                k,
+            );
+            row.party.country = Some(k.0.clone());
+        }
+        if let Some(n) = &facts.org_number
+            && Some(&n.0) != c.party.org_number.as_ref()
+        {
+            differ(
+                Field::OrgNumber,
+                "company number",
+                c.party.org_number.clone().unwrap_or_default(),
+                n,
+            );
+            row.party.org_number = Some(n.0.clone());
+        }
+        if let Some(k) = &facts.consumer
+            && k.0 != yes_no(c.party.consumer)
+        {
+            differ(Field::Consumer, "consumer", yes_no(c.party.consumer), k);
+            row.party.consumer = k.0 == yes_no(true);
+        }
         if !words.is_empty() {
             client_changes.push(ClientChange { index: i, row, words });
         }
@@ -786,6 +852,11 @@ fn match_rows<'a>(
         invoices,
         skipped,
     })
+}
+
+/// A consumer flag as the messages and the facts compare it.
+fn yes_no(consumer: bool) -> String {
+    if consumer { "yes" } else { "no" }.to_string()
 }
 
 fn show(v: &str) -> String {
@@ -936,7 +1007,9 @@ fn write(
             .unwrap_or_default();
         let party = Party {
             address: c.facts.address.as_ref().map(|a| a.0.clone()),
-            ..Party::default()
+            org_number: c.facts.org_number.as_ref().map(|n| n.0.clone()),
+            country: c.facts.country.as_ref().map(|k| k.0.clone()),
+            consumer: c.facts.consumer.as_ref().is_some_and(|k| k.0 == yes_no(true)),
         };
         let lang = c
             .facts

@@ -27,9 +27,7 @@ pub fn check_country(value: &str) -> Result<String, String> {
         return Ok(code);
     }
     if code == "UK" {
-        return Err(
-            "country \"UK\": the ISO 3166-1 code of the United Kingdom is GB; write --country GB".into(),
-        );
+        return Err("country \"UK\": the ISO 3166-1 code of the United Kingdom is GB; write GB".into());
     }
     Err(format!(
         "country \"{}\" is not an ISO 3166-1 alpha-2 code; write two letters, like SE, GB, TR, RO, RU or DE",
@@ -88,6 +86,32 @@ pub fn check_org_number(what: &str, value: &str) -> Result<String, String> {
     Ok(v)
 }
 
+/// The words a file may write for "yes" and "no" (English, Swedish,
+/// Turkish, Russian, Romanian), compared without case (and `hayir` for
+/// `hayır`, as a keyboard without Turkish letters writes it).
+const YES: &[&str] = &["yes", "true", "1", "ja", "evet", "да", "da"];
+const NO: &[&str] = &["no", "false", "0", "nej", "hayır", "нет", "nu"];
+
+/// Whether the client is a consumer, as a file's cell writes it (`yes`,
+/// `nej`, `Evet`, `да` …); the error lists what is accepted.
+pub fn check_consumer(value: &str) -> Result<bool, String> {
+    let fold = |s: &str| s.trim().to_lowercase().replace('ı', "i");
+    let key = fold(value);
+    let is = |words: &[&str]| words.iter().any(|w| fold(w) == key);
+    if is(YES) {
+        return Ok(true);
+    }
+    if is(NO) {
+        return Ok(false);
+    }
+    Err(format!(
+        "consumer \"{}\" is neither yes nor no; write yes or no ({} for a consumer, {} for a business)",
+        super::text::clip(value),
+        YES.join("/"),
+        NO.join("/")
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +135,24 @@ mod tests {
         assert!(check_country("UK").unwrap_err().contains("GB"));
         assert!(check_country("XX").unwrap_err().contains("ISO 3166-1"));
         assert!(check_country("SWE").is_err());
+    }
+
+    #[test]
+    fn consumer_cells_in_five_languages() {
+        for yes in [
+            "yes", "YES", " Ja ", "true", "1", "evet", "Evet", "да", "Да", "da",
+        ] {
+            assert_eq!(check_consumer(yes), Ok(true), "{yes:?}");
+        }
+        for no in [
+            "no", "No", "nej", "false", "0", "hayır", "HAYIR", "Hayir", "нет", "nu",
+        ] {
+            assert_eq!(check_consumer(no), Ok(false), "{no:?}");
+        }
+        for bad in ["y", "maybe", "", "2", "private"] {
+            let e = check_consumer(bad).unwrap_err();
+            assert!(e.contains("yes/true/1/ja/evet/да/da"), "{e}");
+        }
     }
 
     #[test]

@@ -14,6 +14,9 @@ pub enum Field {
     Phone,
     Lang,
     Address,
+    Country,
+    OrgNumber,
+    Consumer,
     Issued,
     Due,
     Terms,
@@ -202,6 +205,71 @@ pub const COLUMNS: &[(Field, &str, &[&str])] = &[
             "adresă",
             "adresă client",
             "sediu",
+        ],
+    ),
+    (
+        Field::Country,
+        "country",
+        &[
+            "country code",
+            // sv
+            "land",
+            "landskod",
+            // tr
+            "ülke",
+            "ülke kodu",
+            // ru
+            "страна",
+            "код страны",
+            // ro
+            "țară",
+            "țara",
+            "cod țară",
+        ],
+    ),
+    (
+        // The company registration number, not the VAT number (a VAT
+        // column stays unknown: the two are different numbers).
+        Field::OrgNumber,
+        "org_number",
+        &[
+            "org number",
+            "company number",
+            "company no",
+            "registration number",
+            // sv
+            "organisationsnummer",
+            "org.nr",
+            "orgnr",
+            // tr
+            "vergi no",
+            "vergi numarası",
+            "sicil no",
+            "mersis no",
+            // ru
+            "инн",
+            "огрн",
+            // ro
+            "cui",
+            "cod fiscal",
+            "nr. reg. com.",
+        ],
+    ),
+    (
+        Field::Consumer,
+        "consumer",
+        &[
+            "private person",
+            // sv
+            "privatperson",
+            "privatkund",
+            // tr
+            "bireysel",
+            // ru
+            "физлицо",
+            "частное лицо",
+            // ro
+            "persoană fizică",
         ],
     ),
     (
@@ -618,10 +686,24 @@ mod tests {
             ("Amount Paid", Field::Paid),
             ("paid_on", Field::PaidOn),
             ("pay_link", Field::PayLink),
+            ("Land", Field::Country),
+            ("Ülke", Field::Country),
+            ("Код страны", Field::Country),
+            ("Țară", Field::Country),
+            ("Organisationsnummer", Field::OrgNumber),
+            ("Org.nr", Field::OrgNumber),
+            ("Vergi No", Field::OrgNumber),
+            ("ИНН", Field::OrgNumber),
+            ("CUI", Field::OrgNumber),
+            ("Nr. Reg. Com.", Field::OrgNumber),
+            ("Privatperson", Field::Consumer),
+            ("Persoană fizică", Field::Consumer),
+            ("Частное лицо", Field::Consumer),
         ] {
             assert_eq!(Field::from_header(header), Some(field), "{header:?}");
         }
         assert_eq!(Field::from_header("VAT"), None);
+        assert_eq!(Field::from_header("VAT number"), None);
         assert_eq!(Field::from_header("  "), None);
     }
 }

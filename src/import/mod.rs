@@ -146,6 +146,11 @@ pub struct Row {
     pub phone: Option<String>,
     pub lang: Option<String>,
     pub address: Option<String>,
+    /// As written; `commands::import` checks it as `client add --country` is.
+    pub country: Option<String>,
+    pub org_number: Option<String>,
+    /// As written (`yes`, `nej`, `да` …); checked by `commands::import`.
+    pub consumer: Option<String>,
     pub issued: Option<NaiveDate>,
     pub due: Option<NaiveDate>,
     pub terms: Option<u32>,
@@ -350,6 +355,9 @@ pub fn read(bytes: &[u8]) -> Result<Sheet, Vec<Problem>> {
                 Field::Phone => row.phone = text(),
                 Field::Lang => row.lang = text(),
                 Field::Address => row.address = text(),
+                Field::Country => row.country = text(),
+                Field::OrgNumber => row.org_number = text(),
+                Field::Consumer => row.consumer = text(),
                 Field::Currency => row.currency = text(),
                 Field::Description => row.description = text(),
                 Field::PayLink => row.pay_link = text(),

@@ -283,6 +283,57 @@ const BAD_FILES: &[Bad] = &[
         names: &["row 2, column \"Valuta\" (currency):", "\"KR\"", "ISO 4217"],
     },
     Bad {
+        what: "a country that is not an ISO 3166-1 code",
+        text: "Fakturanummer;Kund;Land;Belopp\nA-1;Nova AB;SE;5\nA-2;Nova AB;Sverige;5\n",
+        args: &[],
+        names: &[
+            "row 3, column \"Land\" (country):",
+            "\"Sverige\"",
+            "ISO 3166-1",
+            "like SE",
+        ],
+    },
+    Bad {
+        what: "UK for a country",
+        text: "number,client,country,amount\nA-1,Nova Ltd,UK,5\n",
+        args: &[],
+        names: &["row 2, column country:", "\"UK\"", "write GB"],
+    },
+    Bad {
+        what: "a consumer cell that is neither yes nor no",
+        text: "number;client;Privatperson;amount\nA-1;Nova AB;ja;5\nA-2;Eva Berg;kanske;5\n",
+        args: &[],
+        names: &[
+            "row 3, column \"Privatperson\" (consumer):",
+            "\"kanske\"",
+            "yes/true/1/ja/evet/да/da",
+            "no/false/0/nej/hayır/нет/nu",
+        ],
+    },
+    Bad {
+        what: "a company number longer than a line",
+        text: "number,client,org number,amount\nA-1,Nova AB,556677889900112233445566778899001122334455,5\n",
+        args: &[],
+        names: &["row 2, column org number:", "longer than 40"],
+    },
+    Bad {
+        what: "a client in dun whose country differs",
+        text: "number,client,country,amount\nA-1,acme,DE,5\n",
+        args: &[],
+        names: &[
+            "row 2, column country:",
+            "client acme has country none in dun",
+            "\"DE\"",
+            "--update",
+        ],
+    },
+    Bad {
+        what: "the rows of one new client disagree on consumer",
+        text: "number,client,consumer,amount\nA-1,Eva Berg,yes,5\nA-2,Eva Berg,no,5\n",
+        args: &[],
+        names: &["row 3, column consumer:", "row 2 gave \"yes\""],
+    },
+    Bad {
         what: "an invoice number twice",
         text: "number,client,amount\nA-1,acme,5\nA-1,acme,6\n",
         args: &[],
@@ -416,6 +467,88 @@ fn a_bad_file_is_refused_naming_file_row_and_column_and_nothing_is_written() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A Swedish export that says who each client is in law: `Land`,
+/// `Organisationsnummer` and `Privatperson` columns.
+const SWEDISH_PARTIES: &str = "\u{feff}Fakturanummer;Kund;Land;Organisationsnummer;Privatperson;Förfallodatum;Belopp;Valuta\r\n\
+    2027-101;Lindqvist Arkitekter AB;se;556677-8899;nej;2027-04-01;18 500,00;SEK\r\n\
+    2027-102;Lindqvist Arkitekter AB;SE;556677-8899;;2027-04-15;2 000,00;SEK\r\n\
+    2027-103;Eva Berg;SE;;Ja;2027-04-01;1 200,00;SEK\r\n\
+    2027-104;Nordic Parts Oy;FI;1234567-8;;2027-04-01;900,00;EUR\r\n";
+
+#[test]
+fn a_swedish_export_says_each_client_s_country_company_number_and_consumer() {
+    let mut env = Env::new();
+    env.set_today("2027-03-01");
+    let path = file(&env, "kunder.csv", SWEDISH_PARTIES.as_bytes());
+    let out = import(&env, &[&path]).ok().to_string();
+    assert!(out.contains("added 3 clients"), "{out}");
+    let l = statement(&env, "lindqvist-arkitekter-ab");
+    assert_eq!(
+        (
+            l["country"].as_str(),
+            l["org_number"].as_str(),
+            l["consumer"].as_bool()
+        ),
+        (Some("SE"), Some("556677-8899"), Some(false)),
+        "{l}"
+    );
+    let e = statement(&env, "eva-berg");
+    assert_eq!(
+        (
+            e["country"].as_str(),
+            e["org_number"].as_str(),
+            e["consumer"].as_bool()
+        ),
+        (Some("SE"), None, Some(true)),
+        "{e}"
+    );
+    let n = statement(&env, "nordic-parts-oy");
+    assert_eq!(
+        (
+            n["country"].as_str(),
+            n["org_number"].as_str(),
+            n["consumer"].as_bool()
+        ),
+        (Some("FI"), Some("1234567-8"), Some(false)),
+        "{n}"
+    );
+    // The screen a person reads says it too.
+    let shown = squash(env.run(&["client", "show", "eva-berg"]).ok());
+    assert!(shown.contains("law SE, consumer"), "{shown}");
+
+    // The same file again: the same facts, nothing written.
+    let before = env.db_bytes();
+    let again = import(&env, &[&path]).ok().to_string();
+    assert!(again.contains("nothing to add or change"), "{again}");
+    assert_eq!(before, env.db_bytes());
+
+    // Another country for a client dun has: refused, then taken with --update.
+    let moved = file(
+        &env,
+        "flytt.csv",
+        "Fakturanummer;Kund;Land;Privatperson;Belopp;Valuta\n2027-105;Eva Berg;NO;nej;300,00;SEK\n"
+            .as_bytes(),
+    );
+    let err = import(&env, &[&moved]).fails(1).to_string();
+    assert!(
+        err.contains("row 2, column \"Land\" (country): client eva-berg has country \"SE\" in dun and the file says \"NO\""),
+        "{err}"
+    );
+    assert!(err.contains("and 1 more problem (row 2)"), "{err}");
+    assert_eq!(before, env.db_bytes());
+    let out = import(&env, &[&moved, "--update"]).ok().to_string();
+    assert!(
+        out.contains("changed client eva-berg: country \"SE\" → \"NO\", consumer \"yes\" → \"no\""),
+        "{out}"
+    );
+    let e = statement(&env, "eva-berg");
+    assert_eq!(
+        (e["country"].as_str(), e["consumer"].as_bool()),
+        (Some("NO"), Some(false)),
+        "{e}"
+    );
 }
 
 #[test]
