@@ -20,17 +20,16 @@ use crate::cli::Format;
 
 mod cells;
 
-/// Writes rows one at a time; CSV and JSON stream, a table is laid out at the end.
+/// Writes CSV or JSON rows one at a time, streamed. A table for a person is
+/// laid out by [`table`]; given `Format::Table`, `row` is an error.
 pub struct Renderer<'w> {
     out: Sink<'w>,
     format: Format,
-    bold: bool,
     rows: usize,
     /// The field names of the first row: the columns.
     names: Vec<&'static str>,
     /// A buffer for cells that are formatted (lists, dates), reused.
     scratch: String,
-    table: Vec<Vec<String>>,
 }
 
 /// CSV goes through the csv crate's writer (RFC 4180 quoting, CRLF);
@@ -41,7 +40,8 @@ enum Sink<'w> {
 }
 
 impl<'w> Renderer<'w> {
-    pub fn new(out: &'w mut dyn Write, format: Format, bold: bool) -> Renderer<'w> {
+    /// `_bold` is not used: no table is laid out here.
+    pub fn new(out: &'w mut dyn Write, format: Format, _bold: bool) -> Renderer<'w> {
         let out = match format {
             Format::Csv => Sink::Csv(Box::new(
                 csv::WriterBuilder::new()
@@ -55,11 +55,9 @@ impl<'w> Renderer<'w> {
         Renderer {
             out,
             format,
-            bold,
             rows: 0,
             names: Vec::new(),
             scratch: String::new(),
-            table: Vec::new(),
         }
     }
 
@@ -90,9 +88,7 @@ impl<'w> Renderer<'w> {
                 csv.write_record(None::<&[u8]>)?;
             }
             (Sink::Plain(_), _) => {
-                let mut cells = cells::Cells::default();
-                cells::write_row(row, &mut self.names, &mut self.scratch, &mut cells).map_err(|e| e.0)?;
-                self.table.push(cells.texts);
+                anyhow::bail!("report::Renderer writes CSV and JSON; a table is laid out by report::table")
             }
         }
         self.rows += 1;
@@ -110,17 +106,8 @@ impl<'w> Renderer<'w> {
                 csv.flush()?;
             }
             Sink::Plain(out) => {
-                match self.format {
-                    Format::Json => {
-                        out.write_all(if self.rows == 0 { b"[]\n" } else { b"\n]\n" })?;
-                    }
-                    _ => {
-                        if self.rows > 0 {
-                            let headers: Vec<String> =
-                                self.names.iter().map(|h| h.replace('_', " ")).collect();
-                            write_table(out, &headers, &self.table, self.bold)?;
-                        }
-                    }
+                if self.format == Format::Json {
+                    out.write_all(if self.rows == 0 { b"[]\n" } else { b"\n]\n" })?;
                 }
                 out.flush()?;
             }
@@ -191,102 +178,6 @@ impl Serialize for Day {
 /// A text cell that a spreadsheet would read as a formula: CSV gives it a leading `'`.
 fn starts_like_a_formula(text: &str) -> bool {
     text.starts_with(['=', '+', '-', '@', '\t', '\r'])
-}
-
-/// Aligned columns; numbers-looking columns are right-aligned.
-pub fn write_table(out: &mut dyn Write, headers: &[String], rows: &[Vec<String>], bold: bool) -> Result<()> {
-    let mut layout = TableLayout::new(headers);
-    for r in rows {
-        layout.add(r);
-    }
-    layout.write_header(out, headers, bold)?;
-    for r in rows {
-        layout.write_row(out, r)?;
-    }
-    Ok(())
-}
-
-/// The layout of [`write_table`], built a row at a time, so that a caller can
-/// lay out rows it keeps packed and write them without holding them as cells.
-pub struct TableLayout {
-    widths: Vec<usize>,
-    /// Per column: some cell is not empty, and every cell is empty or a number.
-    nonempty: Vec<bool>,
-    all_numbers: Vec<bool>,
-    line: String,
-}
-
-impl TableLayout {
-    pub fn new<S: AsRef<str>>(headers: &[S]) -> TableLayout {
-        TableLayout {
-            widths: headers.iter().map(|h| width(h.as_ref())).collect(),
-            nonempty: vec![false; headers.len()],
-            all_numbers: vec![true; headers.len()],
-            line: String::new(),
-        }
-    }
-
-    /// Takes one row's cells into account (only the first line of a cell shows).
-    pub fn add<S: AsRef<str>>(&mut self, row: &[S]) {
-        for (i, c) in row.iter().enumerate() {
-            let c = c.as_ref();
-            self.widths[i] = self.widths[i].max(width(c.lines().next().unwrap_or("")));
-            if !c.is_empty() {
-                self.nonempty[i] = true;
-                if self.all_numbers[i] {
-                    self.all_numbers[i] = c.parse::<f64>().is_ok();
-                }
-            }
-        }
-    }
-
-    pub fn write_header<S: AsRef<str>>(
-        &mut self,
-        out: &mut dyn Write,
-        headers: &[S],
-        bold: bool,
-    ) -> Result<()> {
-        self.fill_line(headers);
-        if bold {
-            writeln!(out, "\x1b[1m{}\x1b[0m", self.line)?;
-        } else {
-            writeln!(out, "{}", self.line)?;
-        }
-        Ok(())
-    }
-
-    pub fn write_row<S: AsRef<str>>(&mut self, out: &mut dyn Write, row: &[S]) -> Result<()> {
-        self.fill_line(row);
-        self.line.push('\n');
-        out.write_all(self.line.as_bytes())?;
-        Ok(())
-    }
-
-    fn fill_line<S: AsRef<str>>(&mut self, cells: &[S]) {
-        let line = &mut self.line;
-        line.clear();
-        for (i, c) in cells.iter().enumerate() {
-            let c = c.as_ref().lines().next().unwrap_or("");
-            let pad = self.widths[i] - width(c);
-            if i > 0 {
-                line.push_str("  ");
-            }
-            if self.nonempty[i] && self.all_numbers[i] {
-                line.extend(std::iter::repeat_n(' ', pad));
-                line.push_str(c);
-            } else {
-                line.push_str(c);
-                if i + 1 < cells.len() {
-                    line.extend(std::iter::repeat_n(' ', pad));
-                }
-            }
-        }
-        line.truncate(line.trim_end().len());
-    }
-}
-
-fn width(s: &str) -> usize {
-    s.chars().count()
 }
 
 #[cfg(test)]
@@ -397,7 +288,7 @@ mod tests {
     }
 
     #[test]
-    fn json_keeps_field_order_and_table_aligns() {
+    fn json_keeps_field_order() {
         let rows = [R {
             name: "a".into(),
             balance: "1.00".into(),
@@ -406,10 +297,6 @@ mod tests {
         assert_eq!(
             render(Format::Json, &rows),
             "[\n  {\"name\":\"a\",\"balance\":\"1.00\",\"days\":10}\n]\n"
-        );
-        assert_eq!(
-            render(Format::Table, &rows),
-            "name  balance  days\na        1.00    10\n"
         );
     }
 }
