@@ -751,47 +751,38 @@ fn match_rows<'a>(
             differ(Field::Email, "e-mail", c.emails.join(", "), e);
             row.emails = store::split_emails(&e.0);
         }
-        if let Some(p) = &facts.phone
-            && Some(&p.0) != c.phone.as_ref()
-        {
+        if let Some(p) = unlike(&facts.phone, c.phone.as_ref()) {
             differ(Field::Phone, "phone", c.phone.clone().unwrap_or_default(), p);
             row.phone = Some(p.0.clone());
         }
-        if let Some(l) = &facts.lang
-            && l.0 != c.lang
-        {
+        if let Some(l) = unlike(&facts.lang, Some(&c.lang)) {
             differ(Field::Lang, "language", c.lang.clone(), l);
             row.lang = l.0.clone();
         }
-        if let Some(a) = &facts.address
-            && Some(&a.0) != c.party.address.as_ref()
-        {
+        let party = &c.party;
+        if let Some(a) = unlike(&facts.address, party.address.as_ref()) {
             differ(
                 Field::Address,
                 "address",
-                c.party.address.clone().unwrap_or_default(),
+                party.address.clone().unwrap_or_default(),
                 a,
             );
             row.party.address = Some(a.0.clone());
         }
-        if let Some(k) = &facts.country
-            && Some(&k.0) != c.party.country.as_ref()
-        {
+        if let Some(k) = unlike(&facts.country, party.country.as_ref()) {
             differ(
                 Field::Country,
                 "country",
-                c.party.country.clone().unwrap_or_default(),
+                party.country.clone().unwrap_or_default(),
                 k,
             );
             row.party.country = Some(k.0.clone());
         }
-        if let Some(n) = &facts.org_number
-            && Some(&n.0) != c.party.org_number.as_ref()
-        {
+        if let Some(n) = unlike(&facts.org_number, party.org_number.as_ref()) {
             differ(
                 Field::OrgNumber,
                 "company number",
-                c.party.org_number.clone().unwrap_or_default(),
+                party.org_number.clone().unwrap_or_default(),
                 n,
             );
             row.party.org_number = Some(n.0.clone());
@@ -857,6 +848,11 @@ fn match_rows<'a>(
 /// A consumer flag as the messages and the facts compare it.
 fn yes_no(consumer: bool) -> String {
     if consumer { "yes" } else { "no" }.to_string()
+}
+
+/// The file's value of a client's fact (and its row) where dun has another.
+fn unlike<'a>(file: &'a Option<(String, usize)>, dun: Option<&String>) -> Option<&'a (String, usize)> {
+    file.as_ref().filter(|f| Some(&f.0) != dun)
 }
 
 fn show(v: &str) -> String {
