@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::money::Currency;
+use super::money::{Currency, format_human, format_plain};
 
 /// Totals per currency code, in code order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -67,29 +67,18 @@ pub fn grouped(minor: i128, code: &str) -> String {
     let Some(currency) = Currency::from_code(code) else {
         return minor.to_string();
     };
-    let exp = u32::from(currency.exponent());
-    let abs = minor.unsigned_abs();
-    let scale = 10_u128.pow(exp);
-    let whole = (abs / scale).to_string();
-    let mut out = String::new();
-    if minor < 0 {
-        out.push('-');
-    }
-    for (i, ch) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if exp > 0 {
-        out.push_str(&format!(".{:0width$}", abs % scale, width = exp as usize));
-    }
-    out
+    // The English human form less its " CODE".
+    let mut text = format_human(minor, currency, "en");
+    text.truncate(text.len() - currency.code().len() - 1);
+    text
 }
 
 /// Minor units as a plain decimal (`1200.50`), for JSON and CSV.
 pub fn plain(minor: i128, code: &str) -> String {
-    grouped(minor, code).replace(',', "")
+    match Currency::from_code(code) {
+        Some(currency) => format_plain(minor, currency),
+        None => minor.to_string(),
+    }
 }
 
 #[cfg(test)]
