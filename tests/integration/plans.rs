@@ -868,3 +868,49 @@ fn payments_past_any_sum_on_a_plan_s_invoice_are_an_error_naming_it() {
     assert_eq!(server.count(), 0);
     assert!(env.db_bytes() == before, "the database changed");
 }
+
+#[test]
+fn monthly_instalments_from_the_31st_keep_to_the_month_end_and_the_remainder_goes_on_the_last() {
+    // SPEC.md §12: equal parts in minor units with any remainder on the
+    // last; --monthly keeps the day of the month, or the month's last day
+    // where it is shorter. 1,200.00 EUR in 7: 171.42 six times, then 171.48.
+    let server = SmtpServer::start();
+    let mut env = env_for(&server, "");
+    on(&mut env, "2027-01-04");
+    env.ok(&[
+        "plan",
+        "2026-014",
+        "--instalments",
+        "7",
+        "--monthly",
+        "--first",
+        "2027-01-31",
+    ]);
+    let view = invoice(&env);
+    let instalments: Vec<(String, String)> = view["plan"]["instalments"]
+        .as_array()
+        .expect("a plan with instalments")
+        .iter()
+        .map(|i| {
+            (
+                i["date"].as_str().unwrap().to_string(),
+                i["amount"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String)> = [
+        ("2027-01-31", "171.42"),
+        ("2027-02-28", "171.42"),
+        ("2027-03-31", "171.42"),
+        ("2027-04-30", "171.42"),
+        ("2027-05-31", "171.42"),
+        ("2027-06-30", "171.42"),
+        ("2027-07-31", "171.48"),
+    ]
+    .iter()
+    .map(|(d, a)| (d.to_string(), a.to_string()))
+    .collect();
+    assert_eq!(instalments, want, "{view}");
+    // [plans] grace_days is not set: the default, 3.
+    assert_eq!(view["plan"]["grace_days"], 3, "{view}");
+}
