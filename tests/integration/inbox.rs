@@ -834,3 +834,84 @@ fn payments_past_any_sum_are_an_error_naming_the_invoice() {
     }
     assert!(s.env.db_bytes() == before, "the database changed");
 }
+
+/// An `[imap]` section for tests that need no server: `host`, `security` and
+/// `extra` lines (a port, allow_insecure).
+fn imap_at(host: &str, security: &str, extra: &str) -> String {
+    format!(
+        "[imap]\nhost = \"{host}\"\nsecurity = \"{security}\"\nusername = \"fia\"\npassword = \"x\"\ntimeout_secs = 1\n{extra}"
+    )
+}
+
+#[test]
+fn without_a_port_imap_goes_to_993_for_tls_and_143_otherwise() {
+    // SPEC.md §10: port defaults to 993 for tls, 143 for starttls and none.
+    // Nothing listens on those ports here: the refusal names where dun went.
+    for (security, want) in [
+        ("tls", "127.0.0.1:993"),
+        ("starttls", "127.0.0.1:143"),
+        ("none", "127.0.0.1:143"),
+    ] {
+        let env = Env::new();
+        env.write_config(&imap_at("127.0.0.1", security, ""));
+        env.with_acme();
+        let before = env.db_bytes();
+        for args in [&["inbox"][..], &["inbox", "test"]] {
+            let run = env.run(args);
+            assert_ne!(run.code, 0, "{security} {args:?}: {run:?}");
+            let err = run.stderr.trim_end();
+            assert!(err.contains(want), "{security} {args:?}: want {want}: {err}");
+            assert_eq!(err.lines().count(), 1, "{err}");
+        }
+        assert!(env.db_bytes() == before, "the database changed ({security})");
+    }
+}
+
+#[test]
+fn plain_imap_to_a_remote_host_is_tried_only_with_allow_insecure() {
+    // SPEC.md §10: security = "none" is for loopback hosts only, unless
+    // allow_insecure. 192.0.2.1 (TEST-NET-1, RFC 5737) answers nobody, so
+    // with the flag the run gets as far as connecting, and fails there.
+    let env = Env::new();
+    env.write_config(&imap_at("192.0.2.1", "none", "port = 143\n"));
+    env.with_acme();
+    let before = env.db_bytes();
+    let err = env.run(&["inbox"]).fails(1).to_string();
+    assert!(
+        err.contains("would send your password") && err.contains("allow_insecure"),
+        "{err}"
+    );
+    env.write_config(&imap_at(
+        "192.0.2.1",
+        "none",
+        "port = 143\nallow_insecure = true\n",
+    ));
+    let run = env.run(&["inbox"]);
+    assert_ne!(run.code, 0, "{run:?}");
+    let err = run.stderr.trim_end();
+    assert!(
+        err.contains("cannot connect to the IMAP server 192.0.2.1:143") && !err.contains("allow_insecure"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(env.db_bytes() == before, "the database changed");
+}
+
+#[test]
+fn inbox_quiet_logs_and_prints_nothing() {
+    // SPEC.md §10 Output: nothing but errors with --quiet.
+    let mut s = setup("[maildir]\npath = \"~/Mail/INBOX\"\n");
+    maildir(&s);
+    s.send_on(DAY0).ok();
+    maildir_with(&s, &[("new", "replies/thunderbird-tr.eml")]);
+    s.on(&plus(DAY0, 1));
+    let run = s.run(&["inbox", "--quiet"]);
+    assert_eq!(
+        (run.ok(), run.stderr.as_str()),
+        ("", ""),
+        "--quiet printed something"
+    );
+    let entries = s.inbox_entries();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0].4.as_deref(), Some("replied"), "{entries:?}");
+}
