@@ -307,3 +307,47 @@ pub fn cut_for_report(text: &str) -> String {
     let head: String = text.chars().take(600).collect();
     format!("{head}…")
 }
+
+/// Statutory charges, with test figures for 2027 (the shipped table ends in
+/// 2026): the `[fees]` of the messages and snapshot tests, after a blank line.
+pub const STATUTORY_FEES: &str = r#"
+[fees]
+statutory = true
+[fees.eur_rates]
+SEK = 11.25
+GBP = 0.86
+TRY = 40.50
+RUB = 95.00
+RON = 4.97
+[[fees.reference_rate]]
+country = "SE"
+from = "2027-01-01"
+percent = 2.0
+[[fees.reference_rate]]
+country = "GB"
+from = "2027-01-01"
+percent = 3.5
+[[fees.reference_rate]]
+country = "RO"
+from = "2026-02-18"
+percent = 6.5
+until = "2027-12-31"
+[[fees.reference_rate]]
+country = "RU"
+from = "2026-03-21"
+percent = 15.0
+until = "2027-12-31"
+[[fees.reference_rate]]
+country = "TR"
+from = "2027-01-01"
+percent = 40.0
+[[fees.reference_rate]]
+country = "EU"
+from = "2027-01-01"
+percent = 2.4
+[[fees.fixed_sum]]
+country = "TR"
+from = "2027-01-01"
+amount = "2500.00"
+currency = "TRY"
+"#;

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, TimeDelta};
 
-use crate::common::Env;
+use crate::common::{Env, STATUTORY_FEES};
 use crate::smtp_server::{Received, SmtpServer};
 
 /// Monday 1 March 2027: day 0, the due date.
@@ -37,47 +37,7 @@ org_number = "559123-4567"
 
 [payment_instructions]
 SEK = "Bankgiro 123-4567"
-
-[fees]
-statutory = true
-[fees.eur_rates]
-SEK = 11.25
-GBP = 0.86
-TRY = 40.50
-RUB = 95.00
-RON = 4.97
-[[fees.reference_rate]]
-country = "SE"
-from = "2027-01-01"
-percent = 2.0
-[[fees.reference_rate]]
-country = "GB"
-from = "2027-01-01"
-percent = 3.5
-[[fees.reference_rate]]
-country = "RO"
-from = "2026-02-18"
-percent = 6.5
-until = "2027-12-31"
-[[fees.reference_rate]]
-country = "RU"
-from = "2026-03-21"
-percent = 15.0
-until = "2027-12-31"
-[[fees.reference_rate]]
-country = "TR"
-from = "2027-01-01"
-percent = 40.0
-[[fees.reference_rate]]
-country = "EU"
-from = "2027-01-01"
-percent = 2.4
-[[fees.fixed_sum]]
-country = "TR"
-from = "2027-01-01"
-amount = "2500.00"
-currency = "TRY"
-
+{STATUTORY_FEES}
 [[ladder]]
 name = "reminder"
 day = 0

@@ -15,6 +15,8 @@ use dun::mail::templates::Templates;
 use dun::mail::vars::{InvoiceFacts, Recipient, Road, VarsInput, message_vars};
 use dun::store::{ClientRow, InvoiceRow, LogRow, Party, PaymentRow};
 
+use crate::common::STATUTORY_FEES;
+
 const LANGS: [&str; 5] = ["en", "sv", "tr", "ru", "ro"];
 
 fn d(s: &str) -> NaiveDate {
@@ -44,49 +46,6 @@ vat_number = "SE559123456701"
 
 [payment_instructions]
 SEK = "Bankgiro 123-4567"
-"#;
-
-/// Statutory charges, with test figures for 2027 (the shipped table ends in 2026).
-const STATUTORY: &str = r#"
-[fees]
-statutory = true
-[fees.eur_rates]
-SEK = 11.25
-GBP = 0.86
-TRY = 40.50
-RUB = 95.00
-RON = 4.97
-[[fees.reference_rate]]
-country = "SE"
-from = "2027-01-01"
-percent = 2.0
-[[fees.reference_rate]]
-country = "GB"
-from = "2027-01-01"
-percent = 3.5
-[[fees.reference_rate]]
-country = "RO"
-from = "2026-02-18"
-percent = 6.5
-until = "2027-12-31"
-[[fees.reference_rate]]
-country = "RU"
-from = "2026-03-21"
-percent = 15.0
-until = "2027-12-31"
-[[fees.reference_rate]]
-country = "TR"
-from = "2027-01-01"
-percent = 40.0
-[[fees.reference_rate]]
-country = "EU"
-from = "2027-01-01"
-percent = 2.4
-[[fees.fixed_sum]]
-country = "TR"
-from = "2027-01-01"
-amount = "2500.00"
-currency = "TRY"
 "#;
 
 /// What a contract says: a fee per currency and 8 % a year.
@@ -333,7 +292,7 @@ const CASES: &[Case] = &[
         name: "second-statutory-story-person",
         template: "follow-up",
         today: "2027-03-22",
-        fees: STATUTORY,
+        fees: STATUTORY_FEES,
         person: true,
         invoices: ONE_PAID,
         story: true,
@@ -357,7 +316,7 @@ const CASES: &[Case] = &[
         name: "to-the-client-itself-several-statutory",
         template: "escalate",
         today: "2027-03-15",
-        fees: STATUTORY,
+        fees: STATUTORY_FEES,
         person: false,
         invoices: MANY,
         story: false,
@@ -393,7 +352,7 @@ const CASES: &[Case] = &[
         name: "several-statutory",
         template: "reminder-letter",
         today: "2027-03-16",
-        fees: STATUTORY,
+        fees: STATUTORY_FEES,
         person: false,
         invoices: MANY,
         story: false,
@@ -417,7 +376,7 @@ const CASES: &[Case] = &[
         name: "statutory-story-part-paid-person",
         template: "demand",
         today: "2027-04-01",
-        fees: STATUTORY,
+        fees: STATUTORY_FEES,
         person: true,
         invoices: ONE_PAID,
         story: true,
