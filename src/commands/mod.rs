@@ -30,7 +30,7 @@ use crate::cli::{Cli, Command};
 use crate::context::Context;
 use crate::domain::dates::parse_date;
 use crate::domain::ladder::{Case, Contact, Hold};
-use crate::domain::money::{Currency, format_human, parse_amount};
+use crate::domain::money::{Currency, parse_amount};
 use crate::domain::naming;
 use crate::domain::text::cut;
 use crate::exit;
@@ -208,22 +208,14 @@ pub(crate) fn past_date_arg(text: Option<&str>, what: &str, today: NaiveDate) ->
     Ok(d)
 }
 
-/// Money for a person: `1,200.00 SEK`.
+/// Money for a person: `1,200.00 SEK` (domain::totals' grouping).
 pub(crate) fn human(minor: impl Into<i128>, code: &str) -> String {
-    let minor: i128 = minor.into();
-    match Currency::from_code(code) {
-        Some(c) => format_human(minor, c, "en"),
-        None => format!("{minor} {code}"),
-    }
+    format!("{} {code}", crate::domain::totals::grouped(minor.into(), code))
 }
 
 /// Money for a machine: `1200.00`.
 pub(crate) fn plain(minor: impl Into<i128>, code: &str) -> String {
-    let minor: i128 = minor.into();
-    match Currency::from_code(code) {
-        Some(c) => crate::domain::money::format_plain(minor, c),
-        None => minor.to_string(),
-    }
+    crate::domain::totals::plain(minor.into(), code)
 }
 
 /// `client show` and `invoice show` print one record with its lists inside:
