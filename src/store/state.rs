@@ -116,7 +116,8 @@ pub(crate) fn iso_date_bytes(b: &[u8]) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }
 
-/// One row of `ladder_state`, or the same row as the records give it.
+/// One row of `ladder_state`, or the same row as the records give it (for tests).
+#[cfg(test)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeptState {
     pub due: String,
@@ -165,6 +166,7 @@ const COLUMN_NAMES: [&str; 20] = [
     "payments",
 ];
 
+#[cfg(test)]
 fn state_from_row(r: &rusqlite::Row) -> rusqlite::Result<KeptState> {
     Ok(KeptState {
         due: r.get(0)?,
@@ -191,15 +193,18 @@ fn state_from_row(r: &rusqlite::Row) -> rusqlite::Result<KeptState> {
 }
 
 /// Every row of the kept state, by invoice id (for tests).
+#[cfg(test)]
 pub fn kept_states(conn: &Connection) -> Result<Vec<KeptState>> {
     states(conn, "ladder_state")
 }
 
-/// The kept state as the records give it (`ladder_state_from_records`), by invoice id.
+/// The kept state as the records give it (`ladder_state_from_records`), by invoice id (for tests).
+#[cfg(test)]
 pub fn states_from_records(conn: &Connection) -> Result<Vec<KeptState>> {
     states(conn, "ladder_state_from_records")
 }
 
+#[cfg(test)]
 fn states(conn: &Connection, table: &str) -> Result<Vec<KeptState>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {} FROM {table} ORDER BY invoice_id",
