@@ -181,10 +181,13 @@ pub fn plans_of(conn: &Connection, invoice_id: i64) -> Result<Vec<PlanRow>> {
 
 /// The active plans of open invoices, or the active plan of one invoice
 /// (open or not) when given, keyed by invoice id: four queries whatever
-/// their number, never one per plan.
+/// their number, never one per plan. One invoice's plan is found by the
+/// index of active plans, not by walking every active plan.
 pub fn current_plans(conn: &Connection, invoice_id: Option<i64>) -> Result<HashMap<i64, CurrentPlan>> {
-    const WHERE: &str = "p.state = 'active'
-        AND (:invoice IS NULL AND i.closed IS NULL OR p.invoice_id = :invoice)";
+    let filter = match invoice_id {
+        Some(_) => "p.state = 'active' AND p.invoice_id = :invoice",
+        None => "p.state = 'active' AND i.closed IS NULL AND :invoice IS NULL",
+    };
     let params = named_params! { ":invoice": invoice_id };
     let mut out: HashMap<i64, CurrentPlan> = HashMap::new();
     let mut by_plan: HashMap<i64, i64> = HashMap::new();
@@ -194,7 +197,7 @@ pub fn current_plans(conn: &Connection, invoice_id: Option<i64>) -> Result<HashM
                 (SELECT MAX(l.on_date) FROM contact_log l WHERE l.invoice_id = i.id AND l.delivery IS NULL),
                 c.phone
          FROM payment_plan p JOIN invoice i ON i.id = p.invoice_id JOIN client c ON c.id = i.client_id
-         WHERE {WHERE}"
+         WHERE {filter}"
     ))?;
     let mut rows = stmt.query(params)?;
     while let Some(r) = rows.next()? {
@@ -233,7 +236,7 @@ pub fn current_plans(conn: &Connection, invoice_id: Option<i64>) -> Result<HashM
             cp.balance = balance;
         }
     }
-    instalments_where(conn, WHERE, params, |plan_id, inst| {
+    instalments_where(conn, filter, params, |plan_id, inst| {
         if let Some(c) = slot(&mut out, &by_plan, plan_id) {
             c.plan.instalments.push(inst);
         }
@@ -242,7 +245,7 @@ pub fn current_plans(conn: &Connection, invoice_id: Option<i64>) -> Result<HashM
         "SELECT p.id, pay.paid_on, pay.amount FROM payment pay
          JOIN payment_plan p ON p.invoice_id = pay.invoice_id AND pay.id > p.after_payment
          JOIN invoice i ON i.id = p.invoice_id
-         WHERE {WHERE} ORDER BY pay.paid_on, pay.id"
+         WHERE {filter} ORDER BY pay.paid_on, pay.id"
     ))?;
     let mut rows = stmt.query(params)?;
     while let Some(r) = rows.next()? {
@@ -254,7 +257,7 @@ pub fn current_plans(conn: &Connection, invoice_id: Option<i64>) -> Result<HashM
         "SELECT p.id, m.seq, l.on_date FROM plan_message m
          JOIN contact_log l ON l.id = m.log_id
          JOIN payment_plan p ON p.id = m.plan_id JOIN invoice i ON i.id = p.invoice_id
-         WHERE {WHERE} AND l.delivery IS NOT 'failed' ORDER BY m.log_id"
+         WHERE {filter} AND l.delivery IS NOT 'failed' ORDER BY m.log_id"
     ))?;
     let mut rows = stmt.query(params)?;
     while let Some(r) = rows.next()? {
