@@ -21,11 +21,11 @@ use crate::context::Context;
 use crate::domain::contact::{Channel, StepAction};
 use crate::domain::dates::{add_days, format_long as date_h};
 use crate::domain::ladder::{DueKind, assess};
-use crate::domain::law::{RuleSet, rules_for};
+use crate::domain::law::rules_for;
 use crate::domain::text::mailbox_parts;
 use crate::exit;
 use crate::mail::templates::Templates;
-use crate::mail::vars::{InvoiceFacts, Recipient, Road, VarsInput, message_vars, party};
+use crate::mail::vars::{InvoiceFacts, Recipient, Road, VarsInput, individual, message_vars, party};
 use crate::paper::{Letter, Meta, page_label, parse_body, render_pdf};
 use crate::store::{self, ClientRow, InvoiceRow, ScanContext, ScanFilter};
 
@@ -35,12 +35,6 @@ const TEXT_COLUMNS: usize = 72;
 /// The days a demand letter gives to pay when neither the law nor
 /// `--deadline` asks for more (SPEC.md §3 rule 10).
 pub const DEFAULT_DEADLINE: u32 = 14;
-
-/// An individual or sole trader, as the law of the letter sees the client:
-/// a consumer, or in the UK a client with no company number.
-fn individual(law: &RuleSet, client: &ClientRow) -> bool {
-    client.party.consumer || (law.key == "GB" && client.party.org_number.is_none())
-}
 
 /// What a demand letter to this client must have beside it that dun does
 /// not print: the UK Pre-Action Protocol for Debt Claims asks a letter of

@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::domain::contact::{Channel, Delivery, Outcome, StepAction};
 use crate::domain::dates::{add_days, days_between, format_long as date_h};
 use crate::domain::fees::{Basis, Charges, Party};
-use crate::domain::law::{Debt, charge_names, letter_names, percent_text, rules_for};
+use crate::domain::law::{Debt, RuleSet, charge_names, letter_names, percent_text, rules_for};
 use crate::domain::money::{Currency, format_message as money_h, home_currency};
 use crate::domain::text::mailbox_parts;
 use crate::store::{ClientRow, InvoiceRow, LogRow, PaymentRow};
@@ -78,6 +78,12 @@ pub fn party<'a>(config: &'a Config, client: &'a ClientRow) -> Party<'a> {
         country: client.party.country.as_deref().or(config.country.as_deref()),
         consumer: client.party.consumer,
     }
+}
+
+/// An individual or sole trader, as the law of the message sees the client:
+/// a consumer, or in the UK a client with no company number.
+pub(crate) fn individual(rules: &RuleSet, client: &ClientRow) -> bool {
+    client.party.consumer || (rules.key == "GB" && client.party.org_number.is_none())
 }
 
 /// A figure dun cannot compute exactly for one invoice (a missing reference
@@ -480,7 +486,7 @@ pub fn message_vars(input: &VarsInput) -> Result<MessageVars> {
         }
     }
 
-    let individual = law_party.consumer || (rules.key == "GB" && input.client.party.org_number.is_none());
+    let individual = individual(rules, input.client);
     let letter = letter_names(&rules.key, lang);
     let statutory = cfg.fees.statutory;
     let law = LawVars {
