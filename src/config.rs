@@ -523,27 +523,14 @@ impl Config {
         }
 
         if let Some(s) = file.smtp {
-            let security = match s.security.as_deref().unwrap_or("starttls") {
-                "starttls" => Security::StartTls,
-                "tls" => Security::Tls,
-                "none" => Security::None,
-                other => bail!(
-                    "{}[smtp] security = \"{other}\" is not known; use starttls, tls or none",
-                    line_of("security")
-                ),
-            };
+            let security = security("smtp", s.security.as_deref(), Security::StartTls, &line_of)?;
             if s.host.trim().is_empty() {
                 bail!(
                     "{}[smtp] host is empty; give the server's name, like smtp.example.org",
                     line_of("host")
                 );
             }
-            if s.password.is_some() && s.password_command.is_some() {
-                bail!(
-                    "{}[smtp] has both password and password_command; keep one",
-                    line_of("password")
-                );
-            }
+            one_password("smtp", &s.password, &s.password_command, &line_of)?;
             c.smtp = Some(Smtp {
                 host: s.host.trim().to_string(),
                 port: s.port,
@@ -913,17 +900,49 @@ fn line_in(text: &str, section: &str, key: &str) -> String {
     String::new()
 }
 
-/// Validates `[imap]`; errors name the key and its line.
-fn imap_section(i: ImapFile, line_of: &dyn Fn(&str) -> String) -> Result<Imap> {
-    let security = match i.security.as_deref().unwrap_or("tls") {
-        "tls" => Security::Tls,
-        "starttls" => Security::StartTls,
-        "none" => Security::None,
-        other => bail!(
-            "{}[imap] security = \"{other}\" is not known; use tls, starttls or none",
+/// `[section] security` (smtp, imap), `default` when it is left out; the
+/// error lists the choices with the default first.
+fn security(
+    section: &str,
+    value: Option<&str>,
+    default: Security,
+    line_of: &dyn Fn(&str) -> String,
+) -> Result<Security> {
+    let choices = match default {
+        Security::Tls => "tls, starttls or none",
+        _ => "starttls, tls or none",
+    };
+    Ok(match value {
+        None => default,
+        Some("starttls") => Security::StartTls,
+        Some("tls") => Security::Tls,
+        Some("none") => Security::None,
+        Some(other) => bail!(
+            "{}[{section}] security = \"{other}\" is not known; use {choices}",
             line_of("security")
         ),
-    };
+    })
+}
+
+/// A `[section]` (smtp, imap) gives its password one way at most.
+fn one_password(
+    section: &str,
+    password: &Option<String>,
+    command: &Option<String>,
+    line_of: &dyn Fn(&str) -> String,
+) -> Result<()> {
+    if password.is_some() && command.is_some() {
+        bail!(
+            "{}[{section}] has both password and password_command; keep one",
+            line_of("password")
+        );
+    }
+    Ok(())
+}
+
+/// Validates `[imap]`; errors name the key and its line.
+fn imap_section(i: ImapFile, line_of: &dyn Fn(&str) -> String) -> Result<Imap> {
+    let security = security("imap", i.security.as_deref(), Security::Tls, line_of)?;
     let host = i.host.trim();
     if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
         bail!(
@@ -949,12 +968,7 @@ fn imap_section(i: ImapFile, line_of: &dyn Fn(&str) -> String) -> Result<Imap> {
             })
         ),
     };
-    if i.password.is_some() && i.password_command.is_some() {
-        bail!(
-            "{}[imap] has both password and password_command; keep one",
-            line_of("password")
-        );
-    }
+    one_password("imap", &i.password, &i.password_command, line_of)?;
     let mailboxes = i.mailboxes.unwrap_or_else(|| vec!["INBOX".to_string()]);
     if mailboxes.is_empty() {
         bail!(
