@@ -110,22 +110,22 @@ pub fn wrap_plain(text: &str) -> String {
     out
 }
 
-/// A `format=flowed` text read back: soft breaks joined, stuffing removed.
-pub fn unflow(text: &str) -> String {
-    let mut out = String::new();
-    for line in text.lines() {
-        let line = line.strip_prefix(' ').unwrap_or(line);
-        out.push_str(line);
-        if !line.ends_with(' ') {
-            out.push('\n');
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A `format=flowed` text read back (as a reader would): soft breaks joined, stuffing removed.
+    fn unflow(text: &str) -> String {
+        let mut out = String::new();
+        for line in text.lines() {
+            let line = line.strip_prefix(' ').unwrap_or(line);
+            out.push_str(line);
+            if !line.ends_with(' ') {
+                out.push('\n');
+            }
+        }
+        out
+    }
 
     const PARAGRAPH: &str = "Jag återkommer angående faktura SV-1 (Website redesign), som förföll till betalning den 1\u{a0}mars 2027. Enligt min bokföring återstår 1\u{a0}000,00\u{a0}kr att betala, och jag har inte hört något från dig sedan dess.";
 
