@@ -456,14 +456,9 @@ pub fn message_vars(input: &VarsInput) -> Result<MessageVars> {
 
     // How to pay, per currency; the same details for several currencies once.
     let mut payment: Vec<PaymentDetailsVars> = Vec::new();
-    let mut currencies: Vec<&str> = input
-        .invoices
-        .iter()
-        .map(|f| f.invoice.currency.as_str())
-        .collect();
-    currencies.dedup();
     let mut unique: Vec<&str> = Vec::new();
-    for c in currencies {
+    for f in input.invoices {
+        let c = f.invoice.currency.as_str();
         if !unique.contains(&c) {
             unique.push(c);
         }
