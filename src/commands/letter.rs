@@ -25,7 +25,7 @@ use crate::domain::law::rules_for;
 use crate::domain::text::mailbox_parts;
 use crate::exit;
 use crate::mail::templates::Templates;
-use crate::mail::vars::{InvoiceFacts, Recipient, Road, VarsInput, individual, message_vars, party};
+use crate::mail::vars::{Recipient, Road, VarsInput, individual, message_vars, party};
 use crate::paper::{Letter, Meta, page_label, parse_body, render_pdf};
 use crate::store::{self, ClientRow, InvoiceRow, ScanContext, ScanFilter};
 
@@ -329,17 +329,9 @@ fn build(
     deadline: u32,
 ) -> Result<Letter> {
     let client = store::client_by_id(conn, inv.client_id)?;
-    // The whole log: the variables tell the story from it (mail::vars).
-    let log = store::log_entries(conn, inv.id)?;
-    let payments = store::payments(conn, inv.id)?;
     let number = inv.number.clone();
     let plan = super::plan::plan_facts(conn, inv.id, None)?;
-    let facts = vec![InvoiceFacts {
-        invoice: inv,
-        payments,
-        log,
-        plan,
-    }];
+    let facts = vec![super::send::invoice_facts(conn, inv, plan)?];
     let person = client.emails.iter().find_map(|e| mailbox_parts(e).0);
     let vars = message_vars(&VarsInput {
         config: &ctx.config,

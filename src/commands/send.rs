@@ -187,16 +187,9 @@ fn prepare(
         }
         firmest = firmest.max(*step);
         entries.push((inv.id, inv.number.clone(), ladder.steps()[*step].name.clone()));
-        let payments = store::payments(conn, inv.id)?;
-        let log = store::log_entries(conn, inv.id)?;
         let plan = super::plan::plan_facts(conn, inv.id, None)?;
         cases.push((case_facts, *step));
-        facts.push(InvoiceFacts {
-            invoice: inv,
-            payments,
-            log,
-            plan,
-        });
+        facts.push(invoice_facts(conn, inv, plan)?);
     }
     if facts.is_empty() {
         return Ok(None);
@@ -291,6 +284,21 @@ fn prepare(
     }))
 }
 
+/// What the message variables need of one invoice: its payments, its whole
+/// log (the variables tell the story from it) and its plan.
+pub(crate) fn invoice_facts(
+    conn: &Connection,
+    invoice: store::InvoiceRow,
+    plan: Option<crate::mail::plan_vars::PlanFacts>,
+) -> Result<InvoiceFacts> {
+    Ok(InvoiceFacts {
+        payments: store::payments(conn, invoice.id)?,
+        log: store::log_entries(conn, invoice.id)?,
+        plan,
+        invoice,
+    })
+}
+
 /// [`prepare`] for a payment plan's e-mail: the confirmation or an
 /// instalment's reminder, to the client's addresses. `None` when it is no
 /// longer due (paid, replaced, cancelled, sent a moment ago).
@@ -328,15 +336,9 @@ fn prepare_plan(
             Some(i),
         ),
     };
-    let payments = store::payments(conn, inv.id)?;
-    let log = store::log_entries(conn, inv.id)?;
     let entries = vec![(inv.id, inv.number.clone(), label)];
-    let facts = vec![InvoiceFacts {
-        invoice: inv,
-        payments,
-        log,
-        plan: Some(crate::mail::plan_vars::PlanFacts { plan: cp, reminder }),
-    }];
+    let plan = crate::mail::plan_vars::PlanFacts { plan: cp, reminder };
+    let facts = vec![invoice_facts(conn, inv, Some(plan))?];
     let template = pm.message.template();
     // To the client's addresses, greeting the person an address names.
     let to: Vec<(String, String)> = client
